@@ -1,0 +1,3 @@
+from .sign_data_sample import SignDataSample
+
+__all__ = ['SignDataSample']

@@ -1,0 +1,76 @@
+"""Checkpoint loading policy.
+
+torch >= 2.6 loads with ``weights_only=True``; MMEngine 0.10.7 checkpoints hold a few non-tensor objects
+(the message hub's ``HistoryBuffer``, numpy arrays and scalars), so ``--resume`` / ``load_from`` fail.
+Turning weights-only off everywhere (``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD=1``) would unpickle arbitrary code
+from any downloaded file. The policy here:
+
+* the project's own checkpoints (resume, ``load_from``, ``tools/test.py``): loaded weights-only with an
+  allow-list of exactly the classes MMEngine writes (:func:`allow_mmengine_checkpoint_globals`);
+* third-party pretrained weights (:func:`load_plain_state_dict`): weights-only with no extra classes, i.e.
+  tensors and containers only. A file that needs more is rejected with an error naming it.
+"""
+import os.path as osp
+from collections import OrderedDict
+
+import numpy as np
+import torch
+
+_ALLOWED = False
+
+
+def allow_mmengine_checkpoint_globals() -> None:
+    """Allow-list the classes MMEngine's CheckpointHook writes, for weights-only loading (idempotent)."""
+    global _ALLOWED
+    if _ALLOWED:
+        return
+    from mmengine.logging.history_buffer import HistoryBuffer
+    safe = [HistoryBuffer, OrderedDict, np.ndarray, np.dtype, np.core.multiarray._reconstruct,
+            np.core.multiarray.scalar, type(np.dtype(np.float64)), type(np.dtype(np.float32)),
+            type(np.dtype(np.int64)), type(np.dtype(np.int32)), type(np.dtype(np.uint32)),
+            type(np.dtype(np.uint8)), type(np.dtype(np.bool_))]
+    try:
+        from mmengine.config import ConfigDict
+        safe.append(ConfigDict)
+    except ImportError:  # pragma: no cover
+        pass
+    torch.serialization.add_safe_globals(safe)
+    _ALLOWED = True
+
+
+def load_plain_state_dict(path: str, map_location='cpu', prefix: str = None) -> 'OrderedDict':
+    """Load third-party weights as plain tensors (no arbitrary unpickling).
+
+    Args:
+        path: a local ``.pth``/``.pt``/``.ckpt`` file. URLs are refused (nothing downloads at run time).
+        prefix: keep only keys starting with it, and strip it (e.g. ``'backbone.'``).
+
+    Returns:
+        An ordered ``{name: tensor}`` dict; a top-level ``'state_dict'`` or ``'model'`` entry is unwrapped.
+    """
+    if '://' in str(path):
+        raise ValueError(f'{path}: only local checkpoint files are loaded (no downloads at run time)')
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'{path}: pretrained checkpoint not found')
+    try:
+        ckpt = torch.load(path, map_location=map_location, weights_only=True)
+    except Exception as e:  # pickle.UnpicklingError and friends
+        raise RuntimeError(
+            f'{path}: not loadable as plain tensors ({type(e).__name__}: {str(e).splitlines()[0]}). '
+            'Third-party weights are never unpickled as arbitrary objects; re-save the file as a '
+            'plain state dict (torch.save(model.state_dict(), path)).') from e
+    if isinstance(ckpt, dict):
+        for key in ('state_dict', 'model'):
+            if key in ckpt and isinstance(ckpt[key], dict):
+                ckpt = ckpt[key]
+                break
+    if not isinstance(ckpt, dict):
+        raise RuntimeError(f'{path}: expected a dict of tensors, got {type(ckpt).__name__}')
+    out = OrderedDict()
+    for k, v in ckpt.items():
+        if prefix is not None:
+            if not k.startswith(prefix):
+                continue
+            k = k[len(prefix):]
+        out[k] = v
+    return out
