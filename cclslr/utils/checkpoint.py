@@ -25,7 +25,9 @@ def allow_mmengine_checkpoint_globals() -> None:
     if _ALLOWED:
         return
     from mmengine.logging.history_buffer import HistoryBuffer
-    safe = [HistoryBuffer, OrderedDict, np.ndarray, np.dtype, np.core.multiarray._reconstruct,
+    # HistoryBuffer pickles its statistics methods as getattr(buffer, 'min'): the bound method is only
+    # stored, never called (weights-only unpickling refuses to call anything not allow-listed).
+    safe = [HistoryBuffer, getattr, OrderedDict, np.ndarray, np.dtype, np.core.multiarray._reconstruct,
             np.core.multiarray.scalar, type(np.dtype(np.float64)), type(np.dtype(np.float32)),
             type(np.dtype(np.int64)), type(np.dtype(np.int32)), type(np.dtype(np.uint32)),
             type(np.dtype(np.uint8)), type(np.dtype(np.bool_))]

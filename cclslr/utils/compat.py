@@ -10,6 +10,7 @@ called by ``import cclslr``.
 2. ``mmaction.models.localizers.drn`` (missing from the mmaction2 1.2.0 wheel, upstream issue #2714).
 3. ``mmpose.visualization.simcc_vis`` (imports torchvision, which does not import beside torch 2.13).
 """
+import importlib.machinery
 import importlib.util
 import os.path as osp
 import sys
@@ -23,6 +24,9 @@ def _standin(name: str, reason: str, getattr_fn=None, **attrs) -> types.ModuleTy
     mod.__doc__ = f'cclslr stand-in: {reason}'
     setattr(mod, _STANDIN_ATTR, reason)
     mod.__path__ = []  # a package, so that submodule imports resolve to further stand-ins if needed
+    # A spec without a loader: importlib.util.find_spec() works on it, and pkgutil.find_loader() returns
+    # None, so MMEngine's mmcv_full_available() still (rightly) reports that compiled mmcv is absent.
+    mod.__spec__ = importlib.machinery.ModuleSpec(name, loader=None, is_package=True)
     if getattr_fn is not None:
         mod.__getattr__ = getattr_fn
     for key, value in attrs.items():

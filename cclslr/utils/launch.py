@@ -1,0 +1,84 @@
+"""Shared set-up of tools/train.py and tools/test.py: config loading, overrides, distributed launch."""
+import argparse
+import os
+import os.path as osp
+
+import torch
+from mmengine.config import Config, DictAction
+
+
+def add_common_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument('--work-dir', help='directory for logs and checkpoints '
+                        '(default: ./work_dirs/<config name>)')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override config entries, e.g. train_dataloader.batch_size=2 '
+                        'model.rgb_encoder=None. Lists: key="[a,b]". Dotted keys must exist.')
+    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm'], default='none',
+                        help='job launcher: none (single process), pytorch (torchrun), slurm')
+    # torchrun passes LOCAL_RANK in the environment; older launchers pass --local_rank.
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0, help=argparse.SUPPRESS)
+
+
+def _check_override_keys(cfg: Config, options: dict) -> None:
+    """Refuse ``--cfg-options`` whose parent path does not exist (a typo would silently add a key)."""
+    for key in options:
+        node = cfg._cfg_dict  # the ConfigDict behind the Config
+        parts = key.split('.')
+        for depth, part in enumerate(parts[:-1]):
+            if isinstance(node, (list, tuple)) and part.isdigit() and int(part) < len(node):
+                node = node[int(part)]
+            elif isinstance(node, dict) and part in node:
+                node = node[part]
+            else:
+                where = '.'.join(parts[:depth + 1])
+                raise KeyError(f'--cfg-options {key}: the config has no entry "{where}"')
+        if isinstance(node, dict) and parts[-1] not in node and 'type' in node:
+            # Adding a new argument to a component is allowed but almost always a typo: say so loudly.
+            print(f'[cclslr] warning: --cfg-options adds a new key "{key}" '
+                  f'to {node.get("type")!r}; check the spelling')
+
+
+def load_config(args) -> Config:
+    """Read the config, apply ``--cfg-options``, ``--launcher`` and the work dir."""
+    if not osp.isfile(args.config):
+        raise FileNotFoundError(f'config file not found: {args.config}')
+    cfg = Config.fromfile(args.config)
+    if args.cfg_options:
+        _check_override_keys(cfg, args.cfg_options)
+        cfg.merge_from_dict(args.cfg_options)
+    cfg.launcher = args.launcher
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir', None) is None:
+        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
+    cfg.setdefault('default_scope', 'cclslr')
+    return cfg
+
+
+def setup_distributed_cpu(cfg: Config) -> None:
+    """Make ``--launcher pytorch`` work without CUDA (stack.md, breakage 5).
+
+    MMEngine's ``init_dist`` calls ``torch.cuda.set_device`` and wraps the model with
+    ``device_ids=[LOCAL_RANK]``; both fail on CPU. We initialise a gloo process group ourselves (MMEngine
+    then skips its own ``init_dist``) and wrap the model with ``device_ids=None``.
+    """
+    if cfg.launcher == 'none' or torch.cuda.is_available():
+        return
+    if 'RANK' not in os.environ:
+        if cfg.launcher == 'slurm':
+            raise RuntimeError('--launcher slurm on a machine without CUDA is not supported; '
+                               'use torchrun (tools/dist_train.sh) for CPU runs')
+        raise RuntimeError('--launcher pytorch needs the torchrun environment (RANK, WORLD_SIZE, '
+                           'MASTER_ADDR, MASTER_PORT); start it with tools/dist_train.sh')
+    import torch.distributed as dist
+    if not dist.is_initialized():
+        timeout = cfg.get('env_cfg', {}).get('dist_cfg', {}).get('timeout', 1800)
+        import datetime
+        dist.init_process_group(backend='gloo', timeout=datetime.timedelta(seconds=timeout))
+    wrapper = dict(cfg.get('model_wrapper_cfg') or {})
+    wrapper.setdefault('type', 'MMDistributedDataParallel')
+    wrapper['device_ids'] = None
+    wrapper.setdefault('broadcast_buffers', False)
+    cfg.model_wrapper_cfg = wrapper
+    # The config's dist backend (nccl by default) would not be used anyway; keep it consistent for logs.
+    cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})['backend'] = 'gloo'

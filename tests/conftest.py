@@ -1,0 +1,36 @@
+import os
+import os.path as osp
+import sys
+
+import pytest
+
+REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+SHARED_DATA = osp.normpath(osp.join(REPO_ROOT, '..', 'shared', 'data'))
+
+# Tests are small; one intra-op thread keeps 2-core machines (and pytest-xdist workers) from thrashing.
+os.environ.setdefault('OMP_NUM_THREADS', '1')
+
+
+def pytest_configure(config):
+    import torch
+    torch.set_num_threads(1)
+    from cclslr.utils import register_all_modules
+    register_all_modules(init_default_scope=True)
+
+
+@pytest.fixture(scope='session')
+def repo_root():
+    return REPO_ROOT
+
+
+@pytest.fixture(scope='session')
+def shared_data():
+    """``../shared/data`` beside the repository; tests that need it skip when it is absent."""
+    if not osp.isdir(SHARED_DATA):
+        pytest.skip(f'real benchmark files not available ({SHARED_DATA} is absent)')
+    return SHARED_DATA
+
+
+@pytest.fixture
+def python_exe():
+    return sys.executable
