@@ -79,7 +79,8 @@ def test_dist_train_two_processes_on_cpu(tmp_path, repo_root):
                           timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
     out = proc.stdout + proc.stderr
-    assert 'Distributed launcher: pytorch' in out or 'world_size: 2' in out.replace('World size', 'world_size')
+    # MMEngine's environment report: two processes in one gloo group (it calls the world size 'GPU number').
+    assert 'Distributed training: True' in out and 'GPU number: 2' in out
     assert osp.isfile(osp.join(wd, 'iter_4.pth'))
 
 
