@@ -1,0 +1,48 @@
+"""Draw a pose file's keypoints onto its video's frames and save a PNG grid.
+
+    python tools/data/overlay_keypoints.py VIDEO POSE_PKL OUT.png [--frames 8] [--scale 3]
+        [--skin R G B]
+
+Colours: body green, feet dark green, face yellow, left hand magenta, right hand cyan (COCO sides: the
+signer's left hand is on the image right). With --skin, also prints the fraction of visible hand
+keypoints that sit on skin-coloured pixels (``keypoint_colour_agreement``).
+"""
+import argparse
+import os.path as osp
+import sys
+
+import cv2
+
+sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..', '..'))
+
+from cclslr.datasets.pose_io import load_unisign_pose  # noqa: E402
+from cclslr.datasets.synthetic.overlay import (keypoint_colour_agreement, overlay_grid,  # noqa: E402
+                                               read_video_rgb)
+
+__all__ = ['keypoint_colour_agreement', 'overlay_grid', 'main']
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description='Overlay keypoints on video frames')
+    p.add_argument('video')
+    p.add_argument('pose')
+    p.add_argument('out', help='output PNG')
+    p.add_argument('--frames', type=int, default=8, help='number of evenly spaced frames')
+    p.add_argument('--scale', type=int, default=3, help='upscaling of each frame')
+    p.add_argument('--score-thr', type=float, default=0.3)
+    p.add_argument('--skin', type=int, nargs=3, metavar=('R', 'G', 'B'),
+                   help="signer's skin colour: report the hand keypoints' colour agreement")
+    args = p.parse_args(argv)
+    grid = overlay_grid(args.video, args.pose, args.frames, args.scale, score_thr=args.score_thr)
+    if not cv2.imwrite(args.out, grid[..., ::-1]):
+        raise SystemExit(f'{args.out}: cannot write the PNG')
+    print(f'wrote {args.out} ({grid.shape[1]}x{grid.shape[0]})')
+    if args.skin:
+        kpts, scores, _ = load_unisign_pose(args.pose)
+        agree = keypoint_colour_agreement(read_video_rgb(args.video), kpts, scores, [args.skin],
+                                          score_thr=args.score_thr)
+        print(f'hand keypoints on skin-coloured pixels: {100 * agree:.1f}%')
+
+
+if __name__ == '__main__':
+    main()
