@@ -1,1 +1,14 @@
+from .formatting import PackSignInputs
+from .loading import DecodeFrames, DecordInit, LoadPose, read_pose_file
+from .motion_mask import MotionMask
+from .pose import PoseJointMask, PoseNormalize, PoseRandomAffine, SelectKeypoints
+from .score_aware_sampling import PackSignInputsWithHands, ScoreAwareHandSampling  # noqa: F401
+from .rgb import (CropToBox, SignCenterCrop, SignColorJitter, SignFlip, SignRandomResizedCrop,
+                  SignResize)
+from .temporal import PairedTemporalCrop
+from .wrappers import MultiView
 
+__all__ = ['PackSignInputs', 'DecodeFrames', 'DecordInit', 'LoadPose', 'read_pose_file', 'MotionMask',
+           'PoseJointMask', 'PoseNormalize', 'PoseRandomAffine', 'SelectKeypoints', 'CropToBox',
+           'SignCenterCrop', 'SignColorJitter', 'SignFlip', 'SignRandomResizedCrop', 'SignResize',
+           'PairedTemporalCrop', 'MultiView']

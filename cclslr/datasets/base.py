@@ -1,0 +1,144 @@
+"""The shared ISLR dataset base: every benchmark differs only in how it reads its annotations.
+
+A sample (``data_list`` entry) follows the contract of docs/architecture.md::
+
+    video_path (str), pose_path (str | None), label (int, -1 = unknown), frame_start (0-based, inclusive),
+    frame_end (0-based, exclusive, -1 = end of file), signer_id (int, -1 = unknown),
+    sample_id (str, unique; the mask-cache key), optionally box ([x0, y0, x1, y1] in 0-1).
+
+Building a dataset never opens a video (benchmarks hold 100k clips): a missing or corrupt file is found
+when the sample is loaded by the pipeline, or by ``tools/data/check_dataset.py``.
+"""
+import os.path as osp
+from typing import Callable, List, Optional, Sequence, Union
+
+import numpy as np
+from mmengine.dataset import BaseDataset
+from mmengine.logging import MMLogger
+
+ON_ERROR_MODES = ('raise', 'skip')
+
+
+class BaseISLRDataset(BaseDataset):
+    """Base class of the isolated-sign datasets.
+
+    Subclasses implement :meth:`load_annotations`, returning dicts with ``video`` (file name relative to
+    ``data_prefix['video']``), ``pose`` (optional, relative to ``data_prefix['pose']``; default: the video
+    name with ``pose_ext``), ``label``, ``frame_start``, ``frame_end``, ``signer_id``, ``sample_id`` and
+    optional ``box``; the base joins the prefixes and checks the contract.
+
+    Args:
+        ann_file: annotation file (json or list file).
+        data_prefix: ``dict(video=..., pose=...)``; without ``pose`` samples get ``pose_path=None``.
+        pipeline: transforms (configs or callables).
+        test_mode: evaluation mode (bad samples are then replaced deterministically by the next one).
+        on_error: ``'raise'`` (default) re-raises a sample's loading error, which names the file;
+            ``'skip'`` logs it, records it in :attr:`bad_samples` and returns another sample.
+        unlabelled: set every label to -1 (pre-training).
+        pose_ext: extension of the pose files named after the videos.
+        max_refetch: how many other samples to try after a failure before giving up.
+        sample_id_prefix: prepended to every ``sample_id`` (keeps ids unique when datasets are mixed).
+        kwargs: passed to :class:`mmengine.dataset.BaseDataset` (``data_root``, ``indices``, ...).
+    """
+
+    def __init__(self,
+                 ann_file: str = '',
+                 data_prefix: Optional[dict] = None,
+                 pipeline: Sequence[Union[dict, Callable]] = (),
+                 test_mode: bool = False,
+                 on_error: str = 'raise',
+                 unlabelled: bool = False,
+                 pose_ext: str = '.pkl',
+                 max_refetch: int = 100,
+                 sample_id_prefix: str = '',
+                 **kwargs):
+        if on_error not in ON_ERROR_MODES:
+            raise ValueError(f'{type(self).__name__}: on_error must be one of {ON_ERROR_MODES}, '
+                             f'got {on_error!r}')
+        data_prefix = dict(video='') if data_prefix is None else dict(data_prefix)
+        unknown = set(data_prefix) - {'video', 'pose'}
+        if unknown:
+            raise KeyError(f'{type(self).__name__}: unknown data_prefix keys {sorted(unknown)}; '
+                           'expected "video" and optionally "pose"')
+        data_prefix.setdefault('video', '')
+        self.on_error = on_error
+        self.unlabelled = unlabelled
+        self.pose_ext = pose_ext
+        self.sample_id_prefix = sample_id_prefix
+        self.bad_samples: List[dict] = []
+        super().__init__(ann_file=ann_file, data_prefix=data_prefix, pipeline=list(pipeline),
+                         test_mode=test_mode, max_refetch=max_refetch, **kwargs)
+
+    # ------------------------------------------------------------------ annotations
+    def load_annotations(self) -> List[dict]:
+        """Read ``self.ann_file``; return raw sample dicts (see the class docstring)."""
+        raise NotImplementedError
+
+    def load_data_list(self) -> List[dict]:
+        if self.ann_file and not osp.exists(self.ann_file):
+            raise FileNotFoundError(f'{type(self).__name__}: annotation file {self.ann_file} not found')
+        video_root = self.data_prefix.get('video') or ''
+        pose_root = self.data_prefix.get('pose')
+        data_list, seen = [], set()
+        for raw in self.load_annotations():
+            sample_id = self.sample_id_prefix + str(raw['sample_id'])
+            if sample_id in seen:
+                raise ValueError(f'{self.ann_file}: duplicate sample_id {sample_id!r}')
+            seen.add(sample_id)
+            pose = raw.get('pose') or osp.splitext(raw['video'])[0] + self.pose_ext
+            info = dict(
+                video_path=osp.join(video_root, raw['video']),
+                pose_path=osp.join(pose_root, pose) if pose_root is not None else None,
+                label=-1 if self.unlabelled else int(raw.get('label', -1)),
+                frame_start=int(raw.get('frame_start', 0)),
+                frame_end=int(raw.get('frame_end', -1)),
+                signer_id=int(raw.get('signer_id', -1)),
+                sample_id=sample_id)
+            start, end = info['frame_start'], info['frame_end']
+            if start < 0 or (end != -1 and end <= start):
+                raise ValueError(f'{self.ann_file}: sample {sample_id!r} has an empty frame range '
+                                 f'[{info["frame_start"]}, {info["frame_end"]})')
+            for key in ('box', 'crop_to_box'):
+                if raw.get(key) is not None:
+                    info[key] = raw[key]
+            data_list.append(info)
+        return data_list
+
+    # ------------------------------------------------------------------ loading with error policy
+    @property
+    def num_skipped(self) -> int:
+        """Number of samples that failed to load (in this process; each DataLoader worker counts its own)."""
+        return len(self.bad_samples)
+
+    def get_data_info(self, idx: int) -> dict:
+        info = super().get_data_info(idx)
+        info['dataset'] = type(self).__name__
+        return info
+
+    def __getitem__(self, idx: int) -> dict:
+        if not self._fully_initialized:
+            self.full_init()
+        rng = np.random.default_rng()
+        for attempt in range(self.max_refetch + 1):
+            try:
+                data = self.prepare_data(idx)
+            except Exception as e:  # noqa: BLE001 - the policy decides what happens to any loading error
+                if self.on_error == 'raise':
+                    raise
+                self._record_failure(idx, e)
+                # Test mode must stay deterministic; training draws another random clip, as MMEngine does.
+                idx = (idx + 1) % len(self) if self.test_mode else int(rng.integers(len(self)))
+                continue
+            if data is None:
+                raise RuntimeError(f'{type(self).__name__}: pipeline returned None for sample {idx}')
+            return data
+        raise RuntimeError(f'{type(self).__name__}: {self.max_refetch + 1} samples in a row failed to load; '
+                           f'last errors: {[b["reason"] for b in self.bad_samples[-3:]]}')
+
+    def _record_failure(self, idx: int, error: Exception) -> None:
+        info = self.get_data_info(idx)
+        reason = f'{type(error).__name__}: {error}'
+        self.bad_samples.append(dict(index=idx, sample_id=info['sample_id'],
+                                     video_path=info['video_path'], reason=reason))
+        MMLogger.get_current_instance().warning(
+            f'{type(self).__name__}: skipping sample {info["sample_id"]} ({info["video_path"]}): {reason}')

@@ -1,0 +1,84 @@
+"""MS-ASL (Joze & Koller, BMVC 2019), read from the official ``MSASL_{split}.json`` files."""
+import json
+import re
+from typing import List
+
+from cclslr.registry import DATASETS
+from .base import BaseISLRDataset
+
+MSASL_SUBSETS = (100, 200, 500, 1000)
+VIDEO_LAYOUTS = ('clip', 'youtube')
+_YT_ID = re.compile(r'(?:v=|youtu\.be/|/embed/|/v/)([A-Za-z0-9_-]{11})')
+
+
+def youtube_id(url: str) -> str:
+    """The 11-character YouTube id of ``url`` (with or without scheme)."""
+    match = _YT_ID.search(url)
+    if match is None:
+        raise ValueError(f'cannot find a YouTube id in url {url!r}')
+    return match.group(1)
+
+
+@DATASETS.register_module()
+class MSASLDataset(BaseISLRDataset):
+    """MS-ASL-K: the rows of one ``MSASL_{split}.json`` with ``label < K``.
+
+    Several clips are cut from one YouTube video, so ``sample_id = '<youtube id>_<start>_<end>'``; the
+    official files list a few clips twice (same video, frames and label, different ``file``): the second
+    copy gets the suffix ``_dup1`` so ids stay unique and both rows count, as in the official split sizes.
+
+    Video naming (``video_layout``):
+
+    * ``'clip'`` (default): one trimmed file per clip, ``<sample_id><video_ext>``; the sample covers the
+      whole file (frame range [0, -1)).
+    * ``'youtube'``: one file per YouTube video, ``<youtube id><video_ext>``; the sample covers the
+      annotated frames [start, end) of it (frame numbers are at the annotated fps; download at that fps).
+
+    Pose files are named like the video files with ``pose_ext``.
+
+    Args:
+        subset: 100, 200, 500 or 1000.
+        crop_to_box: crop frames (and shift keypoints) to the annotated signer box at decode time. The box
+            is stored as ``[x0, y0, x1, y1]`` (0-1) whatever the flag; the json's order is [y0, x0, y1, x1].
+        video_layout: ``'clip'`` or ``'youtube'`` (see above).
+        video_ext: extension of the video files.
+    """
+
+    def __init__(self, ann_file: str, subset: int = 1000, crop_to_box: bool = False,
+                 video_layout: str = 'clip', video_ext: str = '.mp4', **kwargs):
+        if subset not in MSASL_SUBSETS:
+            raise ValueError(f'MSASLDataset: subset must be one of {MSASL_SUBSETS}, got {subset!r}')
+        if video_layout not in VIDEO_LAYOUTS:
+            raise ValueError(f'MSASLDataset: video_layout must be one of {VIDEO_LAYOUTS}, '
+                             f'got {video_layout!r}')
+        self.subset, self.crop_to_box = subset, crop_to_box
+        self.video_layout, self.video_ext = video_layout, video_ext
+        super().__init__(ann_file=ann_file, **kwargs)
+
+    def load_annotations(self) -> List[dict]:
+        with open(self.ann_file) as f:
+            rows = json.load(f)
+        samples, counts = [], {}
+        for i, row in enumerate(rows):
+            if row['label'] >= self.subset:
+                continue
+            try:
+                yt = youtube_id(row['url'])
+            except ValueError as e:
+                raise ValueError(f'{self.ann_file}: row {i}: {e}') from e
+            start, end = int(row['start']), int(row['end'])
+            # One official train row (xfVNJxKWqeg, 'right') has start == end: keep it as a 1-frame clip.
+            end = max(end, start + 1)
+            base_id = f'{yt}_{start}_{end}'
+            n = counts.get(base_id, 0)
+            counts[base_id] = n + 1
+            sample_id = base_id if n == 0 else f'{base_id}_dup{n}'
+            y0, x0, y1, x1 = (float(v) for v in row['box'])
+            sample = dict(label=int(row['label']), sample_id=sample_id, signer_id=int(row['signer_id']),
+                          box=[x0, y0, x1, y1], crop_to_box=self.crop_to_box)
+            if self.video_layout == 'clip':
+                sample.update(video=f'{sample_id}{self.video_ext}', frame_start=0, frame_end=-1)
+            else:
+                sample.update(video=f'{yt}{self.video_ext}', pose=None, frame_start=start, frame_end=end)
+            samples.append(sample)
+        return samples

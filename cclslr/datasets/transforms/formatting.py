@@ -1,0 +1,61 @@
+"""PackSignInputs: the packed sample of docs/architecture.md."""
+from typing import Sequence
+
+import numpy as np
+import torch
+from mmcv.transforms import BaseTransform
+
+from cclslr.registry import TRANSFORMS
+from cclslr.structures import SignDataSample
+
+MODALITIES = ('rgb', 'pose')
+
+
+@TRANSFORMS.register_module()
+class PackSignInputs(BaseTransform):
+    """Pack one clip (single view, or the ``views`` of :class:`MultiView`) into
+    ``{'inputs': {'rgb': [uint8 (3, T, H, W)], 'pose': [float32 (T, J, 3)], 'pose_mask': [bool (T,)]},
+    'data_samples': SignDataSample}`` with one list entry per view.
+
+    Pose channels are (x, y, score). ``pose_mask`` marks valid frames (all frames of a sampled view
+    are valid; padding is added by the data preprocessor when lengths differ).
+
+    Args:
+        modalities: any subset of ('rgb', 'pose').
+        meta_keys: results keys copied into the data sample's metainfo.
+    """
+
+    def __init__(self, modalities: Sequence[str] = MODALITIES,
+                 meta_keys: Sequence[str] = ('sample_id', 'video_path', 'signer_id', 'dataset')):
+        bad = [m for m in modalities if m not in MODALITIES]
+        if bad or not modalities:
+            raise ValueError(f'PackSignInputs: modalities must be a subset of {MODALITIES}, got {modalities}')
+        self.modalities, self.meta_keys = tuple(modalities), tuple(meta_keys)
+
+    def _pack_view(self, view: dict, inputs: dict) -> None:
+        if 'rgb' in self.modalities:
+            if 'imgs' not in view:
+                raise KeyError(f'{view.get("video_path")}: no frames to pack (DecodeFrames missing?)')
+            imgs = np.asarray(view['imgs'])
+            inputs['rgb'].append(torch.from_numpy(np.ascontiguousarray(imgs.transpose(3, 0, 1, 2))))
+        if 'pose' in self.modalities:
+            if 'keypoints' not in view:
+                raise KeyError(f'{view.get("video_path")}: no keypoints to pack (LoadPose missing?)')
+            pose = np.concatenate([view['keypoints'], view['keypoint_scores'][..., None]], -1)
+            inputs['pose'].append(torch.from_numpy(pose.astype(np.float32)))
+            inputs['pose_mask'].append(torch.ones(len(pose), dtype=torch.bool))
+
+    def transform(self, results: dict) -> dict:
+        views = results.get('views', [results])
+        inputs = {m: [] for m in self.modalities}
+        if 'pose' in self.modalities:
+            inputs['pose_mask'] = []
+        for v in views:
+            self._pack_view(v, inputs)
+        sample = SignDataSample()
+        sample.set_gt_label(results.get('label', -1))
+        sample.set_metainfo({k: results[k] for k in self.meta_keys if k in results})
+        return dict(inputs=inputs, data_samples=sample)
+
+    def __repr__(self):
+        return f'{type(self).__name__}(modalities={self.modalities})'

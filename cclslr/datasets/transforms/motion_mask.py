@@ -1,0 +1,93 @@
+"""MotionMask: Motion-Preserving Masking (method.md §6) applied from the mask cache."""
+from typing import Callable, Optional
+
+import cv2
+import numpy as np
+from mmcv.transforms import BaseTransform
+from mmengine.logging import MMLogger
+
+from cclslr.registry import TRANSFORMS
+from ..mask_cache import load_mask
+
+ON_MISSING = ('pass', 'error', 'online')
+
+
+@TRANSFORMS.register_module()
+class MotionMask(BaseTransform):
+    """Multiply a view's RGB frames by the clip's motion mask with probability ``prob`` (alpha = 0.2).
+
+    The mask (cclslr/datasets/mask_cache.py, key = ``sample_id``) indexes the video file's frames, so the
+    view reads ``mask[clip_offset + frame_inds]``, resized (nearest) to the decoded frame size. Put it
+    right after ``DecodeFrames``, before any crop/flip: the geometric transforms then act on the masked
+    frames. With ``keep_mask=True`` the mask also stays in ``results['motion_mask']`` and is cropped and
+    flipped with the frames by the geometric transforms.
+
+    Args:
+        cache_root: folder of the mask cache.
+        prob: per-view probability of masking.
+        on_missing: no mask for the clip -> 'pass' (frames unchanged, counted in :attr:`num_missing`),
+            'error', or 'online' (compute it with ``mask_fn``).
+        mask_fn: for 'online': ``mask_fn(frames uint8 (T, H, W, 3), results) -> bool (T, H, W)``. If
+            None, ``cclslr.mpm.build_online_mask_fn()`` is imported lazily (the MPM package provides it).
+        keep_mask: keep the applied mask in the results.
+    """
+
+    def __init__(self, cache_root: str = '', prob: float = 0.2, on_missing: str = 'pass',
+                 mask_fn: Optional[Callable] = None, keep_mask: bool = False):
+        if on_missing not in ON_MISSING:
+            raise ValueError(f'MotionMask: on_missing must be one of {ON_MISSING}, got {on_missing!r}')
+        self.cache_root, self.prob, self.on_missing = cache_root, prob, on_missing
+        self.mask_fn, self.keep_mask = mask_fn, keep_mask
+        self.num_missing = 0  # clips without a cached mask (per process)
+
+    def _online_fn(self) -> Callable:
+        if self.mask_fn is None:
+            try:
+                from cclslr.mpm import build_online_mask_fn
+            except ImportError as e:
+                raise ImportError("MotionMask(on_missing='online') needs mask_fn= or "
+                                  'cclslr.mpm.build_online_mask_fn') from e
+            self.mask_fn = build_online_mask_fn()
+        return self.mask_fn
+
+    def transform(self, results: dict) -> dict:
+        return self.transform_views([results])[0]
+
+    def transform_views(self, views: list) -> list:
+        apply = [np.random.rand() < self.prob for _ in views]
+        for v in views:
+            v['motion_masked'] = False
+        if not any(apply):
+            return views
+        sample_id = views[0]['sample_id']
+        mask = load_mask(self.cache_root, sample_id)  # read once for all views
+        if mask is None:
+            if self.on_missing == 'error':
+                raise FileNotFoundError(f'{self.cache_root}: no motion mask for sample {sample_id!r}')
+            if self.on_missing == 'pass':
+                self.num_missing += 1
+                if self.num_missing == 1:
+                    MMLogger.get_current_instance().warning(
+                        f'MotionMask: no mask for {sample_id!r} in {self.cache_root!r}; such clips pass '
+                        'unmasked (counted in num_missing)')
+                return views
+        for v, do in zip(views, apply):
+            if not do:
+                continue
+            if mask is None:
+                m = np.asarray(self._online_fn()(v['imgs'], v), dtype=bool)
+            else:
+                inds = np.asarray(v['frame_inds']) + v.get('clip_offset', 0)
+                if inds.max() >= len(mask):
+                    raise ValueError(f'{self.cache_root}: mask of {sample_id!r} has {len(mask)} frames, '
+                                     f'the view needs frame {int(inds.max())}')
+                m = mask[inds]
+            h, w = v['imgs'].shape[1:3]
+            if m.shape[1:] != (h, w):
+                m = np.stack([cv2.resize(f.astype(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST)
+                              for f in m]).astype(bool)
+            v['imgs'] = v['imgs'] * m[..., None].astype(np.uint8)
+            v['motion_masked'] = True
+            if self.keep_mask:
+                v['motion_mask'] = m
+        return views

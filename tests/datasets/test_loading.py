@@ -1,0 +1,143 @@
+"""Loading: decord decode of the views, pose formats, time alignment, bad files named, on_error."""
+import json
+
+import numpy as np
+import pytest
+from conftest import W, plausible_pose, train_pipeline, wlasl_cfg
+
+from cclslr.datasets.pose_convert import MEDIAPIPE_APPROXIMATE, mediapipe_to_wholebody, mmpose_to_wholebody
+from cclslr.datasets.transforms import DecodeFrames, DecordInit, LoadPose, MultiView, read_pose_file
+from cclslr.registry import DATASETS, TRANSFORMS
+from cclslr.utils import register_all_modules
+
+register_all_modules()
+
+
+def _index_of(ds, sample_id):
+    return next(i for i in range(len(ds)) if ds.get_data_info(i)['sample_id'] == sample_id)
+
+
+def test_building_does_not_touch_videos(tmp_path, tiny_wlasl):
+    ann = json.loads((tiny_wlasl / 'WLASL_v0.3.json').read_text())
+    ds = DATASETS.build(dict(type='WLASLDataset', ann_file=str(tiny_wlasl / 'WLASL_v0.3.json'), subset=None,
+                             split='train', data_prefix=dict(video=str(tmp_path / 'nowhere'))))
+    assert len(ds) == sum(i['split'] == 'train' for g in ann for i in g['instances'])
+    assert ds.get_data_info(0)['pose_path'] is None
+
+
+def test_two_views_shared_indices_and_frame_range(tiny_wlasl):
+    pipeline = [dict(type='DecordInit'), dict(type='LoadPose'),
+                dict(type='MultiView', num_views=2, transforms=[
+                    dict(type='PairedTemporalCrop', clip_len=6), dict(type='DecodeFrames')])]
+    ds = DATASETS.build(wlasl_cfg(tiny_wlasl, pipeline))
+    res = ds[_index_of(ds, '00005')]  # annotated frames 5..16 (1-based) -> file frames 4..15
+    assert res['clip_offset'] == 4 and res['total_frames'] == 12
+    for v in res['views']:
+        assert v['imgs'].shape == (6, 48, W, 3) and v['keypoints'].shape == (6, 133, 2)
+        # The red channel encodes the file frame index (x12); mp4v is lossy, so compare coarsely.
+        red = v['imgs'][..., 0].astype(float).mean((1, 2))
+        assert np.allclose(red, (v['frame_inds'] + 4) * 12, atol=8)
+        assert 'video_reader' not in v and 'clip_keypoints' not in v
+
+
+def test_views_decode_once(tiny_wlasl):
+    calls = []
+
+    class CountingReader:
+        def __init__(self, reader):
+            self.reader = reader
+
+        def get_batch(self, inds):
+            calls.append(list(inds))
+            return self.reader.get_batch(inds)
+
+    res = DecordInit()(dict(video_path=str(tiny_wlasl / 'videos' / '00000.mp4')))
+    res['video_reader'] = CountingReader(res['video_reader'])
+    mv = MultiView([dict(type='PairedTemporalCrop', clip_len=8), DecodeFrames()], num_views=2)
+    out = mv(res)
+    assert len(calls) == 1
+    union = np.union1d(out['views'][0]['frame_inds'], out['views'][1]['frame_inds'])
+    assert calls[0] == union.tolist()
+
+
+def test_every_real_video_loads(shared_data):
+    crop = TRANSFORMS.build(dict(type='PairedTemporalCrop', clip_len=4, test_mode=True))
+    for line in (shared_data / 'videos' / 'manifest.csv').read_text().splitlines()[1:]:
+        fields = line.split(',')
+        path = str(shared_data / 'videos' / fields[-1])
+        res = DecodeFrames()(crop(DecordInit()(dict(video_path=path))))
+        assert res['imgs'].shape == (4, int(fields[3]), int(fields[2]), 3), path
+        assert abs(res['video_num_frames'] - int(fields[5])) <= 3, path
+
+
+def test_bad_files_are_named_and_raise_by_default(tiny_wlasl):
+    ds = DATASETS.build(wlasl_cfg(tiny_wlasl, train_pipeline()))
+    cases = {'00006': ('00006.mp4', 'unreadable video'), '00007': ('00007.pkl', 'not found'),
+             '00008': ('00008.pkl', 'length mismatch')}
+    for sid, (name, reason) in cases.items():
+        with pytest.raises(Exception) as err:
+            ds[_index_of(ds, sid)]
+        assert name in str(err.value) and reason in str(err.value)
+
+
+def test_on_error_skip_counts_and_returns_other_samples(tiny_wlasl):
+    ds = DATASETS.build(wlasl_cfg(tiny_wlasl, train_pipeline(), on_error='skip'))
+    for sid in ('00006', '00007', '00008'):
+        out = ds[_index_of(ds, sid)]
+        assert out['data_samples'].sample_id not in ('00006', '00007', '00008')
+    assert ds.num_skipped >= 3
+    assert {b['sample_id'] for b in ds.bad_samples} >= {'00006', '00007', '00008'}
+    test_ds = DATASETS.build(wlasl_cfg(tiny_wlasl, train_pipeline(), on_error='skip', test_mode=True))
+    i = _index_of(test_ds, '00006')
+    assert test_ds[i]['data_samples'].sample_id == test_ds.get_data_info((i + 1) % len(test_ds))['sample_id']
+
+
+def test_nan_keypoints_zeroed_or_error(tiny_wlasl):
+    res = dict(video_path='v', pose_path=str(tiny_wlasl / 'poses' / '00009.pkl'))
+    out = LoadPose()(dict(res))
+    assert out['pose_num_nan'] == 1 and out['clip_keypoint_scores'][3, 100] == 0
+    assert np.isfinite(out['clip_keypoints']).all()
+    with pytest.raises(ValueError, match='00009.pkl.*NaN'):
+        LoadPose(on_nan='error')(dict(res))
+
+
+def test_pose_time_alignment(tmp_path):
+    rng = np.random.default_rng(0)
+    kpts, scores = plausible_pose(19, rng)
+    kpts[:, 0, 0] = np.arange(19) / 100
+    from cclslr.datasets.pose_io import save_unisign_pose
+    save_unisign_pose(str(tmp_path / 'p.pkl'), kpts, scores)
+    out = LoadPose()(dict(pose_path=str(tmp_path / 'p.pkl'), video_path='v.mp4', video_num_frames=20,
+                          total_frames=10, clip_offset=10))
+    # 19 pose frames over 20 video frames: video frame i <- pose frame floor((i + .5) * 19 / 20).
+    expected = np.floor((np.arange(10, 20) + 0.5) * 19 / 20) / 100
+    assert np.allclose(out['clip_keypoints'][:, 0, 0], expected)
+
+
+def test_mmpose_and_mediapipe_formats(tmp_path):
+    kp = np.arange(266, dtype=np.float32).reshape(133, 2)
+    frames = [dict(frame_id=0, instances=[dict(keypoints=kp.tolist(), keypoint_scores=[0.2] * 133),
+                                          dict(keypoints=(kp + 1).tolist(), keypoint_scores=[0.9] * 133)]),
+              dict(frame_id=1, instances=[])]
+    (tmp_path / 'p.json').write_text(json.dumps(frames))
+    k, s, unit, _ = read_pose_file(str(tmp_path / 'p.json'))
+    assert unit == 'pixel' and k.shape == (2, 133, 2)
+    assert np.allclose(k[0], kp + 1) and np.allclose(s[0], 0.9) and (s[1] == 0).all()
+    pred = dict(pred_instances=dict(keypoints=kp[None], keypoint_scores=np.ones((1, 133))))
+    k2, s2 = mmpose_to_wholebody([pred])
+    assert np.allclose(k2[0], kp)
+
+    t = 3
+    pose = np.random.rand(t, 33, 4).astype(np.float32)
+    lh = np.random.rand(t, 21, 3).astype(np.float32)
+    lh[1] = np.nan  # hand not detected in frame 1
+    np.savez(tmp_path / 'mp.npz', pose=pose, face=np.random.rand(t, 468, 3), left_hand=lh,
+             right_hand=np.random.rand(t, 21, 3))
+    k, s, unit, _ = read_pose_file(str(tmp_path / 'mp.npz'))
+    assert unit == 'normalized'
+    assert np.allclose(k[:, 9], pose[:, 15, :2]) and np.allclose(s[:, 9], pose[:, 15, 3])  # left wrist
+    assert np.allclose(k[0, 91:112], lh[0, :, :2]) and (s[1, 91:112] == 0).all() and (s[0, 91:112] == 1).all()
+    assert (s[:, [18, 21]] == 0).all() and 53 in MEDIAPIPE_APPROXIMATE
+    flat = np.random.rand(t, 543, 3)
+    k3, _ = mediapipe_to_wholebody(flat)
+    assert np.allclose(k3[:, 91:112], flat[:, 468:489, :2])  # Kaggle order: face, left hand, pose, right

@@ -1,0 +1,107 @@
+"""Scan a config's dataset and report missing / unreadable / too-short files and RGB-vs-pose length
+mismatches. Exit code 1 when any sample has a problem.
+
+    python tools/data/check_dataset.py CONFIG [--split train] [--num-workers N] [--min-frames 8]
+        [--no-pose] [--out report.json]
+"""
+import argparse
+import copy
+import json
+import os.path as osp
+import sys
+from collections import Counter
+from multiprocessing import Pool
+
+from mmengine.config import Config
+from tqdm import tqdm
+
+from cclslr.datasets.transforms import DecordInit, LoadPose
+from cclslr.registry import DATASETS
+from cclslr.utils import register_all_modules
+
+
+def classify(message: str) -> str:
+    for key, kind in (('not found', 'missing'), ('too short', 'too_short'), ('length mismatch', 'mismatch'),
+                      ('NaN', 'nan'), ('unreadable', 'unreadable')):
+        if key in message:
+            return kind
+    return 'other'
+
+
+def check_sample(args):
+    """Check one sample dict; returns a list of problem dicts."""
+    info, min_frames, check_pose = args
+    problems = []
+    try:
+        res = DecordInit(min_frames=min_frames)(dict(info))
+    except Exception as e:  # noqa: BLE001 - every failure is reported, none stops the scan
+        problems.append(dict(kind=classify(str(e)), file=info['video_path'], reason=str(e)))
+        res = None
+    if check_pose and info.get('pose_path'):
+        try:
+            LoadPose(on_nan='error')(dict(info) if res is None else res)
+        except Exception as e:  # noqa: BLE001
+            problems.append(dict(kind=classify(str(e)), file=info['pose_path'], reason=str(e)))
+    for p in problems:
+        p['sample_id'] = info['sample_id']
+    return problems
+
+
+def dataset_config(cfg: Config, split: str) -> dict:
+    for key in (f'{split}_dataloader', f'{split}_dataset'):
+        if key in cfg:
+            ds = cfg[key].get('dataset', cfg[key])
+            return copy.deepcopy(ds.to_dict() if hasattr(ds, 'to_dict') else dict(ds))
+    raise KeyError(f'config has no {split}_dataloader.dataset (nor {split}_dataset)')
+
+
+def build_dataset(ds_cfg: dict):
+    ds_cfg = dict(ds_cfg)
+    if 'datasets' in ds_cfg:  # concatenations: check every member without a pipeline
+        ds_cfg.pop('pipeline', None)
+        ds_cfg['datasets'] = [dict(d, pipeline=[]) for d in ds_cfg['datasets']]
+    else:
+        ds_cfg['pipeline'] = []
+    return DATASETS.build(ds_cfg)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('config')
+    parser.add_argument('--split', default='train', help='train, val or test (uses <split>_dataloader)')
+    parser.add_argument('--num-workers', type=int, default=0)
+    parser.add_argument('--min-frames', type=int, default=1, help='shorter clips are reported too_short')
+    parser.add_argument('--no-pose', action='store_true', help='skip the pose files')
+    parser.add_argument('--out', help='write the report as json')
+    args = parser.parse_args(argv)
+
+    register_all_modules()
+    dataset = build_dataset(dataset_config(Config.fromfile(args.config), args.split))
+    jobs = [(dataset.get_data_info(i), args.min_frames, not args.no_pose) for i in range(len(dataset))]
+    problems = []
+    bar = dict(total=len(jobs), desc=f'checking {osp.basename(args.config)} [{args.split}]', unit='clip')
+    if args.num_workers > 0:
+        with Pool(args.num_workers) as pool:
+            for result in tqdm(pool.imap(check_sample, jobs, chunksize=8), **bar):
+                problems += result
+    else:
+        for job in tqdm(jobs, **bar):
+            problems += check_sample(job)
+    counts = Counter(p['kind'] for p in problems)
+    report = dict(config=args.config, split=args.split, num_samples=len(jobs),
+                  num_bad_samples=len({p['sample_id'] for p in problems}), counts=dict(counts),
+                  problems=problems)
+    for p in problems[:50]:
+        print(f'[{p["kind"]}] {p["sample_id"]}: {p["reason"]}')
+    if len(problems) > 50:
+        print(f'... and {len(problems) - 50} more (see --out)')
+    print(f'{len(jobs)} samples, {report["num_bad_samples"]} with problems: {dict(counts) or "none"}')
+    if args.out:
+        with open(args.out, 'w') as f:
+            json.dump(report, f, indent=1)
+    return 1 if problems else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
