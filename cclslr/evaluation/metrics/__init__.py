@@ -1,1 +1,3 @@
+from .accuracy import ISLRAccuracy
 
+__all__ = ['ISLRAccuracy']
