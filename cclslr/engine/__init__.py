@@ -1,1 +1,3 @@
+from .hooks import KNNEvalHook, RNGStateHook, knn_evaluate
 
+__all__ = ['KNNEvalHook', 'RNGStateHook', 'knn_evaluate']

@@ -1,0 +1,43 @@
+"""InfoNCE with a memory queue of negatives (MoCo v2)."""
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from cclslr.registry import MODELS
+
+
+def info_nce(query: torch.Tensor, key: torch.Tensor, queue: torch.Tensor,
+             temperature: float = 0.07) -> torch.Tensor:
+    """L_cl(q, k, S) = -log( e^{q.k/t} / (e^{q.k/t} + sum_{s in S} e^{q.s/t}) ), averaged over the batch.
+
+    Args:
+        query: (B, C) L2-normalised query features (gradient flows here).
+        key: (B, C) L2-normalised positive keys, row i is the positive of query i.
+        queue: (N, C) L2-normalised negatives.
+        temperature: tau.
+
+    Returns:
+        scalar loss.
+    """
+    if query.shape != key.shape or query.shape[1] != queue.shape[1]:
+        raise ValueError(f'info_nce: query {tuple(query.shape)}, key {tuple(key.shape)} and queue '
+                         f'{tuple(queue.shape)} must agree as (B, C), (B, C), (N, C)')
+    pos = (query * key).sum(dim=1, keepdim=True)  # (B, 1)
+    neg = query @ queue.t()  # (B, N)
+    logits = torch.cat([pos, neg], dim=1) / temperature
+    # The positive is column 0 for every row.
+    target = torch.zeros(query.shape[0], dtype=torch.long, device=query.device)
+    return F.cross_entropy(logits, target)
+
+
+@MODELS.register_module()
+class InfoNCELoss(nn.Module):
+    """Module form of :func:`info_nce` (``temperature`` default 0.07, the paper's tau)."""
+
+    def __init__(self, temperature: float = 0.07, loss_weight: float = 1.0):
+        super().__init__()
+        self.temperature = temperature
+        self.loss_weight = loss_weight
+
+    def forward(self, query: torch.Tensor, key: torch.Tensor, queue: torch.Tensor) -> torch.Tensor:
+        return self.loss_weight * info_nce(query, key, queue, self.temperature)
