@@ -1,0 +1,102 @@
+# The data pipelines of method.md §2-3, shared by every benchmark config.
+# clip_len T = 32 frames from a random temporal crop of [0.1 n, n] frames; RGB 224x224; 75 keypoints.
+clip_len = 32
+img_size = 224
+# Where tools/mpm/generate_masks.py writes the Motion-Preserving masks, keyed by sample_id (the configs
+# give each dataset a sample_id_prefix, so one cache serves all four pre-training datasets).
+mask_cache_root = 'data/mpm_masks'
+
+# Per-view augmentations: the temporal crop is shared by RGB and pose of a view, and the flip is one
+# decision for frames, keypoints and motion mask together.
+_pretrain_view = [
+    dict(type='PairedTemporalCrop', clip_len=clip_len, min_ratio=0.1),
+    dict(type='DecodeFrames'),
+    dict(type='MotionMask', cache_root=mask_cache_root, prob=0.2, on_missing='pass'),  # MPM, alpha 0.2
+    dict(type='SignRandomResizedCrop', size=img_size),
+    dict(type='SignFlip', prob=0.5),
+    dict(type='SignColorJitter'),
+    dict(type='PoseNormalize'),
+    dict(type='PoseRandomAffine'),
+    dict(type='PoseJointMask'),
+    dict(type='SelectKeypoints'),
+]
+# The ablation rows without MPM.
+_pretrain_view_no_mpm = [t for t in _pretrain_view if t['type'] != 'MotionMask']
+
+# Pre-training: two independently augmented views (query, key) of each clip, both modalities.
+pretrain_pipeline = [
+    dict(type='DecordInit'),
+    dict(type='LoadPose'),
+    dict(type='MultiView', num_views=2, transforms=_pretrain_view),
+    dict(type='PackSignInputs', modalities=('rgb', 'pose')),
+]
+
+pretrain_pipeline_no_mpm = [
+    dict(type='DecordInit'),
+    dict(type='LoadPose'),
+    dict(type='MultiView', num_views=2, transforms=_pretrain_view_no_mpm),
+    dict(type='PackSignInputs', modalities=('rgb', 'pose')),
+]
+
+# Fine-tuning (fused RGB + pose): one view, the same augmentations without MPM.
+train_pipeline = [
+    dict(type='DecordInit'),
+    dict(type='LoadPose'),
+    dict(type='PairedTemporalCrop', clip_len=clip_len, min_ratio=0.1),
+    dict(type='DecodeFrames'),
+    dict(type='SignRandomResizedCrop', size=img_size),
+    dict(type='SignFlip', prob=0.5),
+    dict(type='SignColorJitter'),
+    dict(type='PoseNormalize'),
+    dict(type='PoseRandomAffine'),
+    dict(type='PoseJointMask'),
+    dict(type='SelectKeypoints'),
+    dict(type='PackSignInputs', modalities=('rgb', 'pose')),
+]
+test_pipeline = [
+    dict(type='DecordInit'),
+    dict(type='LoadPose'),
+    dict(type='PairedTemporalCrop', clip_len=clip_len, test_mode=True),
+    dict(type='DecodeFrames'),
+    dict(type='SignResize', scale=img_size),
+    dict(type='PoseNormalize'),
+    dict(type='SelectKeypoints'),
+    dict(type='PackSignInputs', modalities=('rgb', 'pose')),
+]
+
+# RGB-only: no pose file is read.
+train_pipeline_rgb = [
+    dict(type='DecordInit'),
+    dict(type='PairedTemporalCrop', clip_len=clip_len, min_ratio=0.1),
+    dict(type='DecodeFrames'),
+    dict(type='SignRandomResizedCrop', size=img_size),
+    dict(type='SignFlip', prob=0.5),
+    dict(type='SignColorJitter'),
+    dict(type='PackSignInputs', modalities=('rgb', )),
+]
+test_pipeline_rgb = [
+    dict(type='DecordInit'),
+    dict(type='PairedTemporalCrop', clip_len=clip_len, test_mode=True),
+    dict(type='DecodeFrames'),
+    dict(type='SignResize', scale=img_size),
+    dict(type='PackSignInputs', modalities=('rgb', )),
+]
+
+# Pose-only: no video is decoded; the pose file defines the clip.
+train_pipeline_pose = [
+    dict(type='LoadPose'),
+    dict(type='PairedTemporalCrop', clip_len=clip_len, min_ratio=0.1),
+    dict(type='SignFlip', prob=0.5),
+    dict(type='PoseNormalize'),
+    dict(type='PoseRandomAffine'),
+    dict(type='PoseJointMask'),
+    dict(type='SelectKeypoints'),
+    dict(type='PackSignInputs', modalities=('pose', )),
+]
+test_pipeline_pose = [
+    dict(type='LoadPose'),
+    dict(type='PairedTemporalCrop', clip_len=clip_len, test_mode=True),
+    dict(type='PoseNormalize'),
+    dict(type='SelectKeypoints'),
+    dict(type='PackSignInputs', modalities=('pose', )),
+]

@@ -1,0 +1,11 @@
+# Fine-tuning schedule (method.md §7): SGD momentum 0.9, lr 0.05 for a global batch of 128, 40 epochs,
+# lr x0.1 at epochs 25 and 35. Weight decay 1e-4 (our default).
+optim_wrapper = dict(
+    type='OptimWrapper',
+    optimizer=dict(type='SGD', lr=0.05, momentum=0.9, weight_decay=1e-4),
+    clip_grad=None)
+param_scheduler = [dict(type='MultiStepLR', by_epoch=True, milestones=[25, 35], gamma=0.1)]
+train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=40, val_interval=1)
+val_cfg = dict(type='ValLoop')
+test_cfg = dict(type='TestLoop')
+auto_scale_lr = dict(enable=False, base_batch_size=128)
