@@ -38,6 +38,9 @@ class BaseISLRDataset(BaseDataset):
         pose_ext: extension of the pose files named after the videos.
         max_refetch: how many other samples to try after a failure before giving up.
         sample_id_prefix: prepended to every ``sample_id`` (keeps ids unique when datasets are mixed).
+        num_per_class: keep at most this many labelled clips per class (label-scarce fine-tuning), chosen
+            at random with ``subset_seed``, in file order. ``None`` keeps everything.
+        subset_seed: seed of that choice (the same seed always keeps the same clips).
         kwargs: passed to :class:`mmengine.dataset.BaseDataset` (``data_root``, ``indices``, ...).
     """
 
@@ -51,6 +54,8 @@ class BaseISLRDataset(BaseDataset):
                  pose_ext: str = '.pkl',
                  max_refetch: int = 100,
                  sample_id_prefix: str = '',
+                 num_per_class: Optional[int] = None,
+                 subset_seed: int = 0,
                  **kwargs):
         if on_error not in ON_ERROR_MODES:
             raise ValueError(f'{type(self).__name__}: on_error must be one of {ON_ERROR_MODES}, '
@@ -65,6 +70,9 @@ class BaseISLRDataset(BaseDataset):
         self.unlabelled = unlabelled
         self.pose_ext = pose_ext
         self.sample_id_prefix = sample_id_prefix
+        if num_per_class is not None and num_per_class < 1:
+            raise ValueError(f'{type(self).__name__}: num_per_class must be >= 1 or None, got {num_per_class}')
+        self.num_per_class, self.subset_seed = num_per_class, subset_seed
         self.bad_samples: List[dict] = []
         super().__init__(ann_file=ann_file, data_prefix=data_prefix, pipeline=list(pipeline),
                          test_mode=test_mode, max_refetch=max_refetch, **kwargs)
@@ -102,7 +110,22 @@ class BaseISLRDataset(BaseDataset):
                 if raw.get(key) is not None:
                     info[key] = raw[key]
             data_list.append(info)
+        if self.num_per_class is not None:
+            data_list = self._keep_per_class(data_list)
         return data_list
+
+    def _keep_per_class(self, data_list: List[dict]) -> List[dict]:
+        if any(d['label'] < 0 for d in data_list):
+            raise ValueError(f'{type(self).__name__}: num_per_class needs labelled samples ({self.ann_file})')
+        rng = np.random.default_rng(self.subset_seed)
+        by_class = {}
+        for i, d in enumerate(data_list):
+            by_class.setdefault(d['label'], []).append(i)
+        keep = set()
+        for label in sorted(by_class):
+            idx = by_class[label]
+            keep.update(rng.permutation(idx)[:self.num_per_class].tolist())
+        return [d for i, d in enumerate(data_list) if i in keep]
 
     # ------------------------------------------------------------------ loading with error policy
     @property

@@ -87,3 +87,19 @@ def test_data_preprocessor_two_views_and_padding(tiny_wlasl):
     assert stacked['rgb'][0].shape == (2, 3, 4, 8, 8) and stacked['pose_mask'][0].all()
     with pytest.raises(KeyError, match='rgb'):
         pre(data)
+
+
+def test_num_per_class_keeps_a_seeded_label_scarce_subset(tmp_path):
+    from cclslr.registry import DATASETS
+    lines = [f'v{i}.mp4 {i % 3}' for i in range(30)]
+    (tmp_path / 'list.txt').write_text('\n'.join(lines))
+    cfg = dict(type='SignListDataset', ann_file=str(tmp_path / 'list.txt'), num_per_class=2, subset_seed=1)
+    ds = DATASETS.build(cfg)
+    labels = [ds.get_data_info(i)['label'] for i in range(len(ds))]
+    assert len(ds) == 6 and sorted(labels) == [0, 0, 1, 1, 2, 2]
+    again = DATASETS.build(cfg)
+    assert [again.get_data_info(i)['sample_id'] for i in range(6)] == \
+        [ds.get_data_info(i)['sample_id'] for i in range(6)]
+    other = DATASETS.build(dict(cfg, subset_seed=2))
+    assert {other.get_data_info(i)['sample_id'] for i in range(6)} != \
+        {ds.get_data_info(i)['sample_id'] for i in range(6)}
