@@ -1,0 +1,88 @@
+# CCL-SLR pre-training on the synthetic demo set (tools/data/make_synthetic_signs.py), sized to run on
+# one CPU in a few minutes: the same algorithm, losses and pipeline as the paper's config, with small
+# encoders (R3D-18 at 16 base channels, a 1-block pose encoder), 16 frames at 64x64, a queue of 128.
+#   python tools/data/make_synthetic_signs.py data/synthetic_demo && python tools/train.py THIS_CONFIG
+_base_ = ['../_base_/default_runtime.py']
+
+data_root = 'data/synthetic_demo'
+clip_len = 16
+img_size = 64
+
+model = dict(
+    type='CCLSLR',
+    rgb_encoder=dict(
+        type='RGBEncoder',
+        backbone=dict(type='mmaction.ResNet3d', depth=18, pretrained=None, pretrained2d=False,
+                      base_channels=16, inflate=(1, 1, 1, 1), inflate_style='3x3x3',
+                      conv1_kernel=(3, 7, 7), conv1_stride_t=1, pool1_stride_t=1, norm_eval=False)),
+    pose_encoder=dict(type='PoseEncoder', group_channels=64, gcn_channels=(32, 64), d_model=64,
+                      num_layers=1, num_heads=4, dropout=0.0),
+    feat_dim=64,
+    queue_size=128,  # smaller than the 150 training clips: a clip's own old keys rarely sit in the queue
+    momentum=0.99,
+    temperature=0.07,
+    spm_topk=5,
+    spm_temperature=0.02,
+    losses=dict(cl=1.0, spm=1.0, cross=1.0),
+    data_preprocessor=dict(
+        type='SignDataPreprocessor', mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375]))
+
+_view = [
+    dict(type='PairedTemporalCrop', clip_len=clip_len, min_ratio=0.5),
+    dict(type='DecodeFrames'),
+    dict(type='MotionMask', cache_root=f'{data_root}/mpm_masks', prob=0.2, on_missing='pass'),
+    dict(type='SignRandomResizedCrop', size=img_size, area_range=(0.5, 1.0)),
+    dict(type='SignFlip', prob=0.5),
+    dict(type='SignColorJitter'),
+    dict(type='PoseNormalize'),
+    dict(type='PoseRandomAffine'),
+    dict(type='PoseJointMask'),
+    dict(type='SelectKeypoints'),
+]
+pretrain_pipeline = [
+    dict(type='DecordInit'),
+    dict(type='LoadPose'),
+    dict(type='MultiView', num_views=2, transforms=_view),
+    dict(type='PackSignInputs', modalities=('rgb', 'pose')),
+]
+test_pipeline = [
+    dict(type='DecordInit'),
+    dict(type='LoadPose'),
+    dict(type='PairedTemporalCrop', clip_len=clip_len, test_mode=True),
+    dict(type='DecodeFrames'),
+    dict(type='SignResize', scale=img_size),
+    dict(type='PoseNormalize'),
+    dict(type='SelectKeypoints'),
+    dict(type='PackSignInputs', modalities=('rgb', 'pose')),
+]
+_synthetic = dict(
+    type='WLASLDataset', ann_file=f'{data_root}/WLASL_v0.3.json', subset=None,
+    data_prefix=dict(video=f'{data_root}/videos', pose=f'{data_root}/poses'))
+
+train_dataloader = dict(
+    batch_size=16,
+    num_workers=2,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=True),
+    collate_fn=dict(type='default_collate'),
+    drop_last=True,
+    dataset=dict(_synthetic, split='train', unlabelled=True, pipeline=pretrain_pipeline))
+
+optim_wrapper = dict(optimizer=dict(type='SGD', lr=0.05, momentum=0.9, weight_decay=1e-4))
+param_scheduler = [dict(type='CosineAnnealingLR', by_epoch=True, T_max=30, eta_min=1e-4)]
+train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=30)
+
+# k-NN top-1 (memory bank: the labelled training clips; queries: the test signers) and cross-modal
+# retrieval, before training and every 10 epochs.
+_knn_loader = dict(batch_size=16, num_workers=0, sampler=dict(type='DefaultSampler', shuffle=False),
+                   collate_fn=dict(type='default_collate'))
+custom_hooks = [
+    dict(type='RNGStateHook'),
+    dict(type='KNNEvalHook', interval=10, k=10, eval_before_train=True,
+         dataloader=dict(_knn_loader, dataset=dict(_synthetic, split='train', pipeline=test_pipeline)),
+         query_dataloader=dict(_knn_loader, dataset=dict(_synthetic, split='test',
+                                                         pipeline=test_pipeline))),
+]
+default_hooks = dict(
+    logger=dict(type='LoggerHook', interval=5),
+    checkpoint=dict(type='CheckpointHook', interval=10, max_keep_ckpts=1))

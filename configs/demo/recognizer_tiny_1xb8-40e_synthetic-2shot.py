@@ -1,0 +1,75 @@
+# Label-scarce fine-tuning on the synthetic demo set: 2 labelled clips per class (20 clips), fused
+# RGB + pose recognizer with the demo pre-training's encoder sizes; tested on the held-out signers.
+# From scratch as it is; from CCL-SLR pre-training with
+#   --cfg-options "model.init_from=dict(checkpoint='work_dirs/demo/pretrain/epoch_30.pth')"
+_base_ = ['../_base_/default_runtime.py']
+
+data_root = 'data/synthetic_demo'
+clip_len = 16
+img_size = 64
+num_classes = 10
+
+model = dict(
+    type='SignRecognizer',
+    num_classes=num_classes,
+    rgb_backbone=dict(
+        type='RGBEncoder',
+        backbone=dict(type='mmaction.ResNet3d', depth=18, pretrained=None, pretrained2d=False,
+                      base_channels=16, inflate=(1, 1, 1, 1), inflate_style='3x3x3',
+                      conv1_kernel=(3, 7, 7), conv1_stride_t=1, pool1_stride_t=1, norm_eval=False)),
+    pose_backbone=dict(type='PoseEncoder', group_channels=64, gcn_channels=(32, 64), d_model=64,
+                       num_layers=1, num_heads=4, dropout=0.0),
+    rgb_head=dict(dropout=0.3),
+    pose_head=dict(dropout=0.3),
+    data_preprocessor=dict(
+        type='SignDataPreprocessor', mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375]))
+
+train_pipeline = [
+    dict(type='DecordInit'),
+    dict(type='LoadPose'),
+    dict(type='PairedTemporalCrop', clip_len=clip_len, min_ratio=0.5),
+    dict(type='DecodeFrames'),
+    dict(type='SignRandomResizedCrop', size=img_size, area_range=(0.5, 1.0)),
+    dict(type='SignFlip', prob=0.5),
+    dict(type='SignColorJitter'),
+    dict(type='PoseNormalize'),
+    dict(type='PoseRandomAffine'),
+    dict(type='PoseJointMask'),
+    dict(type='SelectKeypoints'),
+    dict(type='PackSignInputs', modalities=('rgb', 'pose')),
+]
+test_pipeline = [
+    dict(type='DecordInit'),
+    dict(type='LoadPose'),
+    dict(type='PairedTemporalCrop', clip_len=clip_len, test_mode=True),
+    dict(type='DecodeFrames'),
+    dict(type='SignResize', scale=img_size),
+    dict(type='PoseNormalize'),
+    dict(type='SelectKeypoints'),
+    dict(type='PackSignInputs', modalities=('rgb', 'pose')),
+]
+_synthetic = dict(
+    type='WLASLDataset', ann_file=f'{data_root}/WLASL_v0.3.json', subset=None,
+    data_prefix=dict(video=f'{data_root}/videos', pose=f'{data_root}/poses'))
+_loader = dict(num_workers=2, persistent_workers=True, collate_fn=dict(type='default_collate'))
+
+train_dataloader = dict(
+    _loader, batch_size=8, sampler=dict(type='DefaultSampler', shuffle=True),
+    dataset=dict(_synthetic, split='train', num_per_class=2, subset_seed=0, pipeline=train_pipeline))
+val_dataloader = dict(
+    _loader, batch_size=16, sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(_synthetic, split='val', test_mode=True, pipeline=test_pipeline))
+test_dataloader = dict(
+    _loader, batch_size=16, sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(_synthetic, split='test', test_mode=True, pipeline=test_pipeline))
+val_evaluator = dict(type='ISLRAccuracy', topk=(1, 5), per_class=True)
+test_evaluator = val_evaluator
+
+optim_wrapper = dict(optimizer=dict(type='SGD', lr=0.01, momentum=0.9, weight_decay=1e-4))
+param_scheduler = [dict(type='CosineAnnealingLR', by_epoch=True, T_max=40, eta_min=1e-4)]
+train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=40, val_interval=10)
+val_cfg = dict(type='ValLoop')
+test_cfg = dict(type='TestLoop')
+default_hooks = dict(
+    logger=dict(type='LoggerHook', interval=5),
+    checkpoint=dict(type='CheckpointHook', interval=40, max_keep_ckpts=1))
