@@ -3,10 +3,15 @@ import json
 
 import numpy as np
 import pytest
+import torch
 from conftest import W, plausible_pose, train_pipeline, wlasl_cfg
 
 from cclslr.datasets.pose_convert import MEDIAPIPE_APPROXIMATE, mediapipe_to_wholebody, mmpose_to_wholebody
-from cclslr.datasets.transforms import DecodeFrames, DecordInit, LoadPose, MultiView, read_pose_file
+from cclslr.datasets.mask_cache import save_mask
+from cclslr.datasets.transforms import (DecodeFrames, DecordInit, LoadPose, MultiView, SignRandomResizedCrop,
+                                        read_pose_file)
+from cclslr.datasets.transforms.formatting import to_cthw
+from cclslr.datasets.transforms.loading import SharedFrames
 from cclslr.registry import DATASETS, TRANSFORMS
 from cclslr.utils import register_all_modules
 
@@ -141,3 +146,94 @@ def test_mmpose_and_mediapipe_formats(tmp_path):
     flat = np.random.rand(t, 543, 3)
     k3, _ = mediapipe_to_wholebody(flat)
     assert np.allclose(k3[:, 91:112], flat[:, 468:489, :2])  # Kaggle order: face, left hand, pose, right
+
+
+class _EagerDecode(DecodeFrames):
+    """The pre-SharedFrames behaviour: every view gets its own full-size copy of its frames."""
+
+    def transform_views(self, views):
+        return [dict(v, imgs=np.asarray(v['imgs'])) for v in super().transform_views(views)]
+
+
+def _two_view_pipeline(decode, mask_root, geometry):
+    view = [TRANSFORMS.build(dict(type='PairedTemporalCrop', clip_len=12, min_ratio=0.1)), decode,
+            TRANSFORMS.build(dict(type='MotionMask', cache_root=str(mask_root), prob=0.7))]
+    view += [TRANSFORMS.build(c) for c in geometry]
+    view += [TRANSFORMS.build(dict(type=t)) for t in ('SignFlip', 'SignColorJitter', 'PoseNormalize')]
+    return [DecordInit(), LoadPose(), MultiView(view, num_views=2),
+            TRANSFORMS.build(dict(type='PackSignInputs'))]
+
+
+@pytest.mark.parametrize('geometry', [
+    [dict(type='SignRandomResizedCrop', size=24, area_range=(0.2, 1.0))],
+    [dict(type='CropToBox'), dict(type='SignResize', scale=20, keep_ratio=True),
+     dict(type='SignCenterCrop', size=16)],
+    [dict(type='SignCenterCrop', size=40)],  # no resize: the crop is gathered from the shared frames
+    [],  # no geometric transform: packing materialises the shared frames
+])
+def test_shared_frames_give_the_same_views_as_full_copies(tiny_wlasl, tmp_path, geometry):
+    rng = np.random.default_rng(3)
+    save_mask(str(tmp_path), '00001', rng.random((20, 7, 9)) < 0.6)  # another size than the 48x64 frames
+    sample = dict(video_path=str(tiny_wlasl / 'videos' / '00001.mp4'),
+                  pose_path=str(tiny_wlasl / 'poses' / '00001.pkl'), sample_id='00001',
+                  crop_to_box=True, box=[0.1, 0.05, 0.9, 0.8])
+    outs = []
+    for decode in (DecodeFrames(), _EagerDecode()):
+        np.random.seed(5)
+        runs = []
+        for _ in range(6):  # several draws: masked and unmasked views, flips, repeated frames
+            res = dict(sample)
+            for t in _two_view_pipeline(decode, tmp_path, geometry):
+                res = t(res)
+            runs.append(res['inputs'])
+        outs.append(runs)
+    for lazy, eager in zip(*outs):
+        for a, b in zip(lazy['rgb'] + lazy['pose'], eager['rgb'] + eager['pose']):
+            assert a.shape == b.shape and torch.equal(a, b)
+
+
+def test_views_share_the_decoded_frames_until_cropped(tiny_wlasl):
+    res = DecordInit()(dict(video_path=str(tiny_wlasl / 'videos' / '00000.mp4')))
+    np.random.seed(0)
+    crop = dict(type='PairedTemporalCrop', clip_len=8, min_ratio=0.1)
+    views = MultiView([crop, DecodeFrames()])(res)['views']
+    a, b = views[0]['imgs'], views[1]['imgs']
+    assert isinstance(a, SharedFrames) and a.source is b.source and a.shape == (8, 48, W, 3)
+    with pytest.raises(ValueError):  # shared: read-only, a view cannot write into the other's frames
+        a.source[0, 0, 0, 0] = 1
+    full = np.asarray(a)
+    assert full.flags.writeable and not np.shares_memory(full, a.source)
+    assert np.array_equal(full, a.source[a.pos]) and np.array_equal(a[3], full[3])
+    crop = SignRandomResizedCrop(size=16)(dict(views[0]))['imgs']
+    assert isinstance(crop, np.ndarray) and crop.shape == (8, 16, 16, 3)
+    assert not np.shares_memory(crop, a.source)
+    # A single view whose indices are exactly the decoded frames keeps the decoded array itself.
+    single = DecodeFrames()(dict(res, video_reader=DecordInit()(dict(res))['video_reader'],
+                                 frame_inds=np.arange(5)))
+    assert isinstance(single['imgs'], np.ndarray) and single['imgs'].shape == (5, 48, W, 3)
+
+
+def test_shared_frames_mask_and_crop():
+    rng = np.random.default_rng(0)
+    source = rng.integers(0, 255, (4, 10, 12, 3), dtype=np.uint8)
+    pos = np.array([0, 2, 2, 3])
+    small = rng.random((4, 5, 6)) < 0.5
+    frames = SharedFrames(source, pos).with_mask(small)
+    full_mask = small.repeat(2, 1).repeat(2, 2)  # nearest-neighbour x2 of the 5x6 mask
+    expect = source[pos] * full_mask[..., None]
+    assert np.array_equal(np.asarray(frames), expect)
+    assert np.array_equal(frames.crop_resize((2, 1, 9, 8)), expect[:, 1:8, 2:9])
+    both = frames.with_mask(np.ones((4, 10, 12), bool) & (np.arange(12) < 6))
+    assert np.array_equal(np.asarray(both)[..., 6:, :], np.zeros_like(expect[..., 6:, :]))
+    assert np.array_equal(np.asarray(both)[..., :6, :], expect[..., :6, :])
+    with pytest.raises(ValueError, match='outside'):
+        frames.crop_resize((-1, 0, 5, 5))
+    with pytest.raises(ValueError, match='mask of shape'):
+        frames.with_mask(np.ones((3, 10, 12), bool))
+
+
+def test_pack_channel_split_matches_transpose():
+    x = np.random.default_rng(0).integers(0, 255, (3, 5, 7, 3), dtype=np.uint8)
+    assert np.array_equal(to_cthw(x), x.transpose(3, 0, 1, 2)) and to_cthw(x).flags.c_contiguous
+    f = x.astype(np.float32)
+    assert np.array_equal(to_cthw(f), f.transpose(3, 0, 1, 2))

@@ -1,6 +1,7 @@
 """PackSignInputs: the packed sample of docs/architecture.md."""
 from typing import Sequence
 
+import cv2
 import numpy as np
 import torch
 from mmcv.transforms import BaseTransform
@@ -9,6 +10,17 @@ from cclslr.registry import TRANSFORMS
 from cclslr.structures import SignDataSample
 
 MODALITIES = ('rgb', 'pose')
+
+
+def to_cthw(imgs: np.ndarray) -> np.ndarray:
+    """(T, H, W, C) -> contiguous (C, T, H, W). For uint8 frames ``cv2.split`` writes each channel
+    plane straight into the output (about 3x faster than a strided numpy transpose copy)."""
+    t, h, w, c = imgs.shape
+    if imgs.dtype != np.uint8 or not 1 < c <= 4:
+        return np.ascontiguousarray(imgs.transpose(3, 0, 1, 2))
+    out = np.empty((c, t * h, w), np.uint8)
+    cv2.split(np.ascontiguousarray(imgs).reshape(t * h, w, c), mv=list(out))
+    return out.reshape(c, t, h, w)
 
 
 @TRANSFORMS.register_module()
@@ -36,8 +48,7 @@ class PackSignInputs(BaseTransform):
         if 'rgb' in self.modalities:
             if 'imgs' not in view:
                 raise KeyError(f'{view.get("video_path")}: no frames to pack (DecodeFrames missing?)')
-            imgs = np.asarray(view['imgs'])
-            inputs['rgb'].append(torch.from_numpy(np.ascontiguousarray(imgs.transpose(3, 0, 1, 2))))
+            inputs['rgb'].append(torch.from_numpy(to_cthw(np.asarray(view['imgs']))))
         if 'pose' in self.modalities:
             if 'keypoints' not in view:
                 raise KeyError(f'{view.get("video_path")}: no keypoints to pack (LoadPose missing?)')

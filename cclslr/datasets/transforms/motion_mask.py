@@ -8,6 +8,7 @@ from mmengine.logging import MMLogger
 
 from cclslr.registry import TRANSFORMS
 from ..mask_cache import load_mask
+from .loading import SharedFrames
 
 ON_MISSING = ('pass', 'error', 'online')
 
@@ -20,7 +21,9 @@ class MotionMask(BaseTransform):
     view reads ``mask[clip_offset + frame_inds]``, resized (nearest) to the decoded frame size. Put it
     right after ``DecodeFrames``, before any crop/flip: the geometric transforms then act on the masked
     frames. With ``keep_mask=True`` the mask also stays in ``results['motion_mask']`` and is cropped and
-    flipped with the frames by the geometric transforms.
+    flipped with the frames by the geometric transforms. Frames shared by the views
+    (:class:`~cclslr.datasets.transforms.loading.SharedFrames`) carry the mask lazily: it multiplies the
+    cropped region only, with the same result as masking the full frames first.
 
     Args:
         cache_root: folder of the mask cache.
@@ -75,7 +78,7 @@ class MotionMask(BaseTransform):
             if not do:
                 continue
             if mask is None:
-                m = np.asarray(self._online_fn()(v['imgs'], v), dtype=bool)
+                m = np.asarray(self._online_fn()(np.asarray(v['imgs']), v), dtype=bool)
             else:
                 inds = np.asarray(v['frame_inds']) + v.get('clip_offset', 0)
                 if inds.max() >= len(mask):
@@ -83,10 +86,14 @@ class MotionMask(BaseTransform):
                                      f'the view needs frame {int(inds.max())}')
                 m = mask[inds]
             h, w = v['imgs'].shape[1:3]
-            if m.shape[1:] != (h, w):
+            lazy = isinstance(v['imgs'], SharedFrames) and not self.keep_mask
+            if m.shape[1:] != (h, w) and not lazy:  # SharedFrames resizes it frame by frame as it crops
                 m = np.stack([cv2.resize(f.astype(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST)
                               for f in m]).astype(bool)
-            v['imgs'] = v['imgs'] * m[..., None].astype(np.uint8)
+            if isinstance(v['imgs'], SharedFrames):  # applied lazily, when the view is cropped
+                v['imgs'] = v['imgs'].with_mask(m)
+            else:
+                v['imgs'] = v['imgs'] * m[..., None].astype(np.uint8)
             v['motion_masked'] = True
             if self.keep_mask:
                 v['motion_mask'] = m

@@ -13,6 +13,7 @@ from mmcv.transforms import BaseTransform
 
 from cclslr.registry import TRANSFORMS
 from ..keypoint_layout import KEPT_75, NUM_KEPT, NUM_WHOLEBODY, flip_index
+from .loading import SharedFrames
 
 _FLIP_INDEX = {NUM_WHOLEBODY: np.array(flip_index()), NUM_KEPT: np.array(flip_index(kept=KEPT_75))}
 
@@ -22,15 +23,28 @@ def _size2(size: Union[int, Sequence[int]]) -> Tuple[int, int]:
     return (size, size) if isinstance(size, int) else (int(size[0]), int(size[1]))
 
 
+def resize_frames(imgs: np.ndarray, out_size) -> np.ndarray:
+    """uint8 (T, H, W, C) -> (T, h, w, C) with ``cv2.INTER_LINEAR``, written into one preallocated array."""
+    ow, oh = out_size
+    out = np.empty((imgs.shape[0], oh, ow) + imgs.shape[3:], imgs.dtype)
+    for f, o in zip(imgs, out):
+        cv2.resize(f, (ow, oh), dst=o, interpolation=cv2.INTER_LINEAR)
+    return out
+
+
 def crop_resize(results: dict, box: Sequence[int], out_size=None) -> dict:
     """Crop every frame (and mask, keypoints) to ``box`` = (x0, y0, x1, y1) pixels, then resize to
-    ``out_size`` (w, h) if given. Boxes may reach outside the frame: the outside is zero-padded."""
+    ``out_size`` (w, h) if given. Boxes may reach outside the frame: the outside is zero-padded.
+
+    Frames shared by the views of a clip (:class:`SharedFrames`) are cropped and resized straight from
+    the shared decode, so the view never holds a full-resolution copy."""
     x0, y0, x1, y1 = (int(round(v)) for v in box)
     imgs = results['imgs']
     h, w = imgs.shape[1:3]
+    inside = x0 >= 0 and y0 >= 0 and x1 <= w and y1 <= h
 
     def crop(arr):
-        if x0 >= 0 and y0 >= 0 and x1 <= w and y1 <= h:
+        if inside:
             return arr[:, y0:y1, x0:x1]
         out = np.zeros((arr.shape[0], y1 - y0, x1 - x0) + arr.shape[3:], arr.dtype)
         sx0, sy0, sx1, sy1 = max(x0, 0), max(y0, 0), min(x1, w), min(y1, h)
@@ -38,15 +52,20 @@ def crop_resize(results: dict, box: Sequence[int], out_size=None) -> dict:
             out[:, sy0 - y0:sy1 - y0, sx0 - x0:sx1 - x0] = arr[:, sy0:sy1, sx0:sx1]
         return out
 
-    imgs = crop(imgs)
+    resize = out_size is not None and (x1 - x0, y1 - y0) != tuple(out_size)
+    if isinstance(imgs, SharedFrames) and inside:
+        imgs = imgs.crop_resize((x0, y0, x1, y1), tuple(out_size) if resize else None)
+    else:
+        imgs = crop(np.asarray(imgs))
+        if resize:
+            imgs = resize_frames(imgs, out_size)
     mask = crop(results['motion_mask']) if 'motion_mask' in results else None
     kpts = results.get('keypoints')
     if kpts is not None:
         kpts = kpts - np.array([x0, y0], np.float32)
-    if out_size is not None and (imgs.shape[2], imgs.shape[1]) != tuple(out_size):
+    if resize:
         ow, oh = out_size
-        sx, sy = ow / imgs.shape[2], oh / imgs.shape[1]
-        imgs = np.stack([cv2.resize(f, (ow, oh), interpolation=cv2.INTER_LINEAR) for f in imgs])
+        sx, sy = ow / (x1 - x0), oh / (y1 - y0)
         if mask is not None:
             mask = np.stack([cv2.resize(m.astype(np.uint8), (ow, oh), interpolation=cv2.INTER_NEAREST)
                              for m in mask]).astype(bool)
