@@ -11,7 +11,39 @@ TINY = dict(group_channels=16, gcn_channels=(8,), d_model=16, num_layers=1, num_
 
 def tiny_encoder(**kwargs):
     torch.manual_seed(0)
-    return PoseEncoder(**{**TINY, **kwargs}).eval()
+    enc = PoseEncoder(**{**TINY, **kwargs})
+    # One training-mode pass fills the input normalisation's running statistics: in eval mode every clip
+    # is then encoded independently of the rest of its batch.
+    with torch.no_grad():
+        enc.train()(torch.randn(4, 6, 75, 3))
+    return enc.eval()
+
+
+def test_input_norm_uses_valid_frames_only_and_balances_channel_scales():
+    from cclslr.models.backbones.pose_encoder import MaskedDataNorm
+    torch.manual_seed(0)
+    norm = MaskedDataNorm(3, eps=1e-9).train()
+    x = torch.randn(2, 5, 75, 3) * torch.tensor([0.1, 0.2, 1.0]) + torch.tensor([0.0, 0.0, 0.8])
+    mask = torch.tensor([[1, 1, 1, 0, 0], [1, 1, 1, 1, 1]], dtype=torch.bool)
+    padded = x.clone()
+    padded[0, 3:] = 1e6  # padding must not move the statistics
+    out = norm(padded, mask)
+    assert torch.equal(out[0, 3:], torch.zeros(2, 75, 3))
+    valid = out[mask]
+    body = GROUP_SLICES['body']
+    # Body points have their own statistics: zero mean, unit variance over the 8 valid frames.
+    assert torch.allclose(valid[:, body].mean(0), torch.zeros(7, 3), atol=1e-5)
+    assert torch.allclose(valid[:, body].std(0, unbiased=False), torch.ones(7, 3), atol=2e-3)
+    # Left and right hand point i share statistics: normalised jointly over both hands' 16 values.
+    lh, rh = GROUP_SLICES['left_hand'], GROUP_SLICES['right_hand']
+    both = torch.cat([valid[:, lh], valid[:, rh]], 0)
+    assert torch.allclose(both.mean(0), torch.zeros(21, 3), atol=1e-5)
+    assert torch.allclose(both.std(0, unbiased=False), torch.ones(21, 3), atol=2e-3)
+    assert int(norm.num_batches_tracked) == 1
+    norm.eval()  # running statistics now: the first batch's, copied
+    xb = x[mask][:, body]
+    expected = (xb - xb.mean(0)) / torch.sqrt(xb.var(0) + 1e-9)  # running variance is the unbiased one
+    assert torch.allclose(norm(x, mask)[mask][:, body], expected, atol=1e-4)
 
 
 def test_shapes_and_registry():

@@ -29,6 +29,63 @@ def sinusoidal_encoding(length: int, dim: int, device=None) -> torch.Tensor:
     return table
 
 
+class MaskedDataNorm(nn.Module):
+    """Batch normalisation of the raw keypoint inputs, per keypoint and channel, over valid frames only.
+
+    The keypoint channels live on very different scales (hand coordinates relative to the wrist are a
+    few hundredths, scores are near 1): without this, the GCN's biases dominate its outputs and every
+    clip gets nearly the same feature (ST-GCN normalises its input with ``data_bn`` for the same
+    reason). Statistics are taken over the valid frames of the batch, so padded frames never influence
+    valid ones. The i-th point of the left and of the right hand share one set of statistics and affine
+    parameters, so the shared hand GCN still sees both hands the same way. Eval mode uses the running
+    averages once training has updated them (before that, an untrained encoder normalises with the
+    batch's own statistics).
+
+    Shapes: x (N, T, V, C), mask (N, T) bool -> (N, T, V, C).
+    """
+
+    def __init__(self, channels: int, momentum: float = 0.1, eps: float = 1e-5):
+        super().__init__()
+        slot = torch.arange(NUM_KEPT)
+        lh, rh = GROUP_SLICES['left_hand'], GROUP_SLICES['right_hand']
+        slot[rh] = slot[lh]  # right-hand point i uses the slot of left-hand point i
+        slot = torch.unique(slot, return_inverse=True)[1]
+        num_slots = int(slot.max()) + 1
+        self.register_buffer('slot', slot, persistent=False)
+        self.register_buffer('slot_count', torch.bincount(slot).float()[:, None], persistent=False)
+        self.momentum, self.eps = momentum, eps
+        self.weight = nn.Parameter(torch.ones(num_slots, channels))
+        self.bias = nn.Parameter(torch.zeros(num_slots, channels))
+        self.register_buffer('running_mean', torch.zeros(num_slots, channels))
+        self.register_buffer('running_var', torch.ones(num_slots, channels))
+        self.register_buffer('num_batches_tracked', torch.zeros((), dtype=torch.long))
+
+    def _per_slot(self, per_point: torch.Tensor) -> torch.Tensor:
+        """(V, C) statistics of equally many frames per point -> (slots, C) averages."""
+        out = torch.zeros(self.weight.shape, dtype=per_point.dtype, device=per_point.device)
+        return out.index_add_(0, self.slot, per_point) / self.slot_count
+
+    def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        valid = x[mask]  # (frames, V, C)
+        use_batch = self.training or int(self.num_batches_tracked) == 0
+        if use_batch and len(valid) > 1:
+            mean = self._per_slot(valid.mean(0))
+            var = (self._per_slot(valid.pow(2).mean(0)) - mean.pow(2)).clamp(min=0)
+            if self.training:
+                with torch.no_grad():
+                    n = len(valid) * self.slot_count  # samples behind each slot's statistics
+                    # The first update copies the batch statistics instead of averaging with the init.
+                    m = 1.0 if int(self.num_batches_tracked) == 0 else self.momentum
+                    self.running_mean.lerp_(mean.detach(), m)
+                    self.running_var.lerp_((var * n / (n - 1).clamp(min=1)).detach(), m)
+                    self.num_batches_tracked += 1
+        else:
+            mean, var = self.running_mean, self.running_var
+        scale = (torch.rsqrt(var + self.eps) * self.weight)[self.slot]
+        out = (x - mean[self.slot]) * scale + self.bias[self.slot]
+        return torch.where(mask[:, :, None, None], out, torch.zeros((), dtype=x.dtype, device=x.device))
+
+
 class TemporalTransformer(nn.Module):
     """Input projection + position encoding + Transformer encoder + masked mean over valid frames.
 
@@ -119,6 +176,7 @@ class PoseEncoder(BaseModule):
         self.in_channels = in_channels
         self.group_channels = group_channels
         self.mirror_left_hand = mirror_left_hand
+        self.data_norm = MaskedDataNorm(in_channels)
         self.gcns = nn.ModuleDict({
             name: GroupGCN(name, in_channels, gcn_channels, group_channels, learnable_adjacency)
             for name in ('hand', 'body', 'face', 'mouth')})
@@ -153,11 +211,16 @@ class PoseEncoder(BaseModule):
         if not torch.isfinite(pose).all():
             raise ValueError('PoseEncoder: NaN/Inf keypoints in valid frames; clean the pose file or '
                              'mark those frames invalid in pose_mask')
+        if self.mirror_left_hand:
+            # Seen with the right hand's chirality by the shared hand GCN (before the input statistics).
+            flip = torch.ones(pose.shape[-1], dtype=pose.dtype, device=pose.device)
+            flip[0] = -1
+            lh = GROUP_SLICES['left_hand']
+            pose = torch.cat([pose[:, :, :lh.start], pose[:, :, lh] * flip, pose[:, :, lh.stop:]], dim=2)
+        pose = self.data_norm(pose, mask)
         feats = {}
         for group, sl in GROUP_SLICES.items():
             x = pose[:, :, sl]
-            if group == 'left_hand' and self.mirror_left_hand:
-                x = torch.cat([-x[..., :1], x[..., 1:]], dim=-1)
             nodes = self.gcns[_GROUP_MODULE[group]](x.reshape(n * t, x.shape[2], -1))
             nodes = nodes.reshape(n, t, x.shape[2], -1)
             if hand_fusion is not None and group in ('left_hand', 'right_hand'):
