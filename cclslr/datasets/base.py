@@ -71,7 +71,8 @@ class BaseISLRDataset(BaseDataset):
         self.pose_ext = pose_ext
         self.sample_id_prefix = sample_id_prefix
         if num_per_class is not None and num_per_class < 1:
-            raise ValueError(f'{type(self).__name__}: num_per_class must be >= 1 or None, got {num_per_class}')
+            raise ValueError(f'{type(self).__name__}: num_per_class must be >= 1 or None, '
+                             f'got {num_per_class}')
         self.num_per_class, self.subset_seed = num_per_class, subset_seed
         self.bad_samples: List[dict] = []
         super().__init__(ann_file=ann_file, data_prefix=data_prefix, pipeline=list(pipeline),

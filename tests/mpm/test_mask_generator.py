@@ -101,3 +101,20 @@ def test_motion_mask_transform_online_mode(toy_clip, tmp_path, monkeypatch):
     assert out['motion_masked'] and out['motion_mask'].shape == truth.shape
     assert (out['imgs'][~out['motion_mask']] == 0).all()
     assert 0 < out['motion_mask'].mean() < 1
+
+
+def test_motion_mask_online_codec_from_config(toy_clip, tmp_path, monkeypatch):
+    """online_cfg chooses the codec from the config (no environment variable needed)."""
+    from cclslr.datasets.transforms.motion_mask import MotionMask
+    monkeypatch.delenv(online.FLOW_ENV, raising=False)
+    frames, _ = toy_clip
+    cfg = dict(codec_cfg=dict(type='FrameDiffCodec'), generator_cfg=dict(size=(16, 16), threshold=0.1))
+    t = MotionMask(cache_root=str(tmp_path), prob=1.0, on_missing='online', keep_mask=True, online_cfg=cfg)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter('always')
+        out = t.transform(dict(imgs=frames.copy(), sample_id='none', frame_inds=np.arange(8)))
+    assert not any('is not set' in str(w.message) for w in caught)  # no fallback warning: the config decided
+    expected = compute_mask(frames, cfg['codec_cfg'], cfg['generator_cfg'])
+    assert np.array_equal(out['motion_mask'], expected)
+    with pytest.raises(KeyError, match='online_cfg'):
+        MotionMask(on_missing='online', online_cfg=dict(codec=dict(type='FrameDiffCodec')))

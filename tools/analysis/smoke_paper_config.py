@@ -22,7 +22,8 @@ REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('config', nargs='?', default=osp.join(REPO, 'configs', 'ccl_slr', 'pretrain_msasl.py'))
+    parser.add_argument('config', nargs='?',
+                        default=osp.join(REPO, 'configs', 'ccl_slr', 'pretrain_msasl.py'))
     parser.add_argument('--data-root', default='data/synthetic_demo')
     parser.add_argument('--batch-size', type=int, default=2)
     parser.add_argument('--iters', type=int, default=1)
@@ -45,7 +46,8 @@ def main(argv=None):
         data_prefix=dict(video=osp.join(args.data_root, 'videos'), pose=osp.join(args.data_root, 'poses')))
     cfg.train_dataloader.update(batch_size=args.batch_size, num_workers=0, persistent_workers=False)
     cfg.train_cfg = dict(type='IterBasedTrainLoop', max_iters=args.iters)
-    for key in ('val_dataloader', 'val_cfg', 'val_evaluator', 'test_dataloader', 'test_cfg', 'test_evaluator'):
+    for key in ('val_dataloader', 'val_cfg', 'val_evaluator',
+                'test_dataloader', 'test_cfg', 'test_evaluator'):
         cfg[key] = None
     cfg.param_scheduler = []
     cfg.custom_hooks = [h for h in cfg.get('custom_hooks', []) if h['type'] != 'KNNEvalHook']

@@ -33,14 +33,22 @@ class MotionMask(BaseTransform):
         mask_fn: for 'online': ``mask_fn(frames uint8 (T, H, W, 3), results) -> bool (T, H, W)``. If
             None, ``cclslr.mpm.build_online_mask_fn()`` is imported lazily (the MPM package provides it).
         keep_mask: keep the applied mask in the results.
+        online_cfg: for 'online' without ``mask_fn``: ``dict(codec_cfg=..., generator_cfg=...)`` passed to
+            ``cclslr.mpm.build_online_mask_fn``, e.g.
+            ``dict(codec_cfg=dict(type='GlowCodec', checkpoint='work_dirs/flow/flow.pth'))``.
     """
 
     def __init__(self, cache_root: str = '', prob: float = 0.2, on_missing: str = 'pass',
-                 mask_fn: Optional[Callable] = None, keep_mask: bool = False):
+                 mask_fn: Optional[Callable] = None, keep_mask: bool = False,
+                 online_cfg: Optional[dict] = None):
         if on_missing not in ON_MISSING:
             raise ValueError(f'MotionMask: on_missing must be one of {ON_MISSING}, got {on_missing!r}')
         self.cache_root, self.prob, self.on_missing = cache_root, prob, on_missing
         self.mask_fn, self.keep_mask = mask_fn, keep_mask
+        unknown = set(online_cfg or {}) - {'codec_cfg', 'generator_cfg'}
+        if unknown:
+            raise KeyError(f'MotionMask: online_cfg takes codec_cfg and generator_cfg, got {sorted(unknown)}')
+        self.online_cfg = dict(online_cfg or {})
         self.num_missing = 0  # clips without a cached mask (per process)
 
     def _online_fn(self) -> Callable:
@@ -50,7 +58,7 @@ class MotionMask(BaseTransform):
             except ImportError as e:
                 raise ImportError("MotionMask(on_missing='online') needs mask_fn= or "
                                   'cclslr.mpm.build_online_mask_fn') from e
-            self.mask_fn = build_online_mask_fn()
+            self.mask_fn = build_online_mask_fn(**self.online_cfg)
         return self.mask_fn
 
     def transform(self, results: dict) -> dict:
