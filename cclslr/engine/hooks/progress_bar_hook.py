@@ -33,7 +33,7 @@ class ProgressBarHook(Hook):
             return
         self._bar.update(1)
         if outputs and 'loss' in outputs:
-            self._bar.set_postfix(epoch=runner.epoch + 1, loss=f'{float(outputs["loss"]):.3f}')
+            self._bar.set_postfix(epoch=runner.epoch + 1, loss=f'{float(outputs["loss"].detach()):.3f}')
 
     def after_train(self, runner) -> None:
         if self._bar is not None:

@@ -46,13 +46,15 @@ class MaskedDataNorm(nn.Module):
 
     def __init__(self, channels: int, momentum: float = 0.1, eps: float = 1e-5):
         super().__init__()
-        slot = torch.arange(NUM_KEPT)
         lh, rh = GROUP_SLICES['left_hand'], GROUP_SLICES['right_hand']
-        slot[rh] = slot[lh]  # right-hand point i uses the slot of left-hand point i
-        slot = torch.unique(slot, return_inverse=True)[1]
-        num_slots = int(slot.max()) + 1
-        self.register_buffer('slot', slot, persistent=False)
-        self.register_buffer('slot_count', torch.bincount(slot).float()[:, None], persistent=False)
+        # Right-hand point i uses the slot of left-hand point i; every other point has its own slot.
+        owner = [lh.start + i - rh.start if rh.start <= i < rh.stop else i for i in range(NUM_KEPT)]
+        ids = {o: n for n, o in enumerate(sorted(set(owner)))}
+        slot = [ids[o] for o in owner]
+        num_slots = len(ids)
+        self.register_buffer('slot', torch.tensor(slot), persistent=False)
+        self.register_buffer('slot_count', torch.tensor([[float(slot.count(i))] for i in range(num_slots)]),
+                             persistent=False)
         self.momentum, self.eps = momentum, eps
         self.weight = nn.Parameter(torch.ones(num_slots, channels))
         self.bias = nn.Parameter(torch.zeros(num_slots, channels))

@@ -100,3 +100,27 @@ test_pipeline_pose = [
     dict(type='SelectKeypoints'),
     dict(type='PackSignInputs', modalities=('pose', )),
 ]
+
+# Uni-Sign prior-guided fusion (configs/fusion/): the pose stream plus RGB crops around the hands on the
+# frames where the hand keypoints are least trustworthy (score-aware sampling, ceil(0.1 x 32) = 4 frames
+# per hand). Only the chosen frames are decoded. No SignFlip: the crops are not flipped with the pose.
+train_pipeline_pgf = [
+    dict(type='DecordInit'),
+    dict(type='LoadPose'),
+    dict(type='PairedTemporalCrop', clip_len=clip_len, min_ratio=0.1),
+    dict(type='ScoreAwareHandSampling', ratio=0.1, score_thr=0.3, crop_size=112, max_frames=4),
+    dict(type='PoseNormalize'),
+    dict(type='PoseRandomAffine'),
+    dict(type='PoseJointMask'),
+    dict(type='SelectKeypoints'),
+    dict(type='PackSignInputsWithHands', modalities=('pose', )),
+]
+test_pipeline_pgf = [
+    dict(type='DecordInit'),
+    dict(type='LoadPose'),
+    dict(type='PairedTemporalCrop', clip_len=clip_len, test_mode=True),
+    dict(type='ScoreAwareHandSampling', crop_size=112, max_frames=4, test_mode=True),
+    dict(type='PoseNormalize'),
+    dict(type='SelectKeypoints'),
+    dict(type='PackSignInputsWithHands', modalities=('pose', )),
+]
