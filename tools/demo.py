@@ -3,15 +3,17 @@
     python tools/demo.py [--work-dir work_dirs/demo] [--data-root data/synthetic_demo] [--quick]
 
 1. generates the synthetic demo dataset (skipped when it is already there);
-2. embeds it with randomly initialised encoders: k-NN top-1 of RGB, pose and fused embeddings;
-3. pre-trains CCL-SLR on the training signers (labels unused);
-4. embeds it again with the pre-trained encoders;
-5. fine-tunes with 2 labelled clips per class, from scratch and from the pre-trained checkpoint;
-6. tests both on the held-out signers and prints one table.
+2. writes the Motion-Preserving-Masking cache of the training clips (frame-difference codec);
+3. embeds the clips with randomly initialised encoders: k-NN top-1 of RGB, pose and fused embeddings;
+4. pre-trains CCL-SLR on the training signers (labels unused);
+5. embeds them again with the pre-trained encoders;
+6. fine-tunes with 2 labelled clips per class (fused and pose-only), from scratch and from the
+   pre-trained checkpoint, tests on the held-out signers, and prints one table.
 Logs and checkpoints go to the work dir; the console shows progress bars and the results.
 """
 import argparse
 import copy
+import itertools
 import os.path as osp
 import sys
 import time
@@ -75,6 +77,24 @@ def _with_data_root(cfg, data_root):
     return cfg
 
 
+def make_masks(config, data_root, work_dir):
+    """MPM masks for the pre-training clips. The demo uses the codec-free frame-difference option
+    (about 15 s); docs/mpm.md shows the flow-based cache (tools/mpm/train_flow.py + generate_masks.py)."""
+    import os
+    import subprocess
+    os.makedirs(work_dir, exist_ok=True)
+    cfg_path = osp.join(work_dir, 'mpm_masks_config.py')
+    with open(cfg_path, 'w') as f:  # the pre-training config, pointed at --data-root
+        f.write(f"_base_ = [{config!r}]\n"
+                f"train_dataloader = dict(dataset=dict(ann_file={osp.join(data_root, 'WLASL_v0.3.json')!r}, "
+                f"data_prefix=dict(video={osp.join(data_root, 'videos')!r}, "
+                f"pose={osp.join(data_root, 'poses')!r})))\n")
+    cmd = [sys.executable, osp.join(REPO, 'tools', 'mpm', 'generate_masks.py'), '--config', cfg_path,
+           '--split', 'train', '--cache-root', osp.join(data_root, 'mpm_masks'), '--codec', 'frame_diff',
+           '--threshold', '0.1']
+    subprocess.run(cmd, check=True)
+
+
 def knn_numbers(runner, knn_hook_cfg):
     from cclslr.engine import knn_evaluate
     bank = runner.build_dataloader(knn_hook_cfg['dataloader'], seed=0)
@@ -92,10 +112,13 @@ def main(argv=None):
     from cclslr.datasets.synthetic import make_synthetic_dataset
     t0 = time.time()
 
-    _stage(f'1/5 synthetic sign dataset -> {args.data_root}')
+    _stage(f'1/6 synthetic sign dataset -> {args.data_root}')
     summary = make_synthetic_dataset(args.data_root, preset='demo', seed=args.seed, progress=True)
     print(('reused' if summary['skipped'] else 'generated') +
           f' {summary["num_clips"]} clips, {summary["num_classes"]} classes, splits {summary["splits"]}')
+
+    _stage('2/6 Motion-Preserving Masking: mask cache of the training clips (frame-difference codec)')
+    make_masks(PRETRAIN_CFG, args.data_root, args.work_dir)
 
     pre_cfg = _with_data_root(Config.fromfile(PRETRAIN_CFG), args.data_root)
     knn_cfg = copy.deepcopy(next(h for h in pre_cfg.custom_hooks if h['type'] == 'KNNEvalHook'))
@@ -109,25 +132,28 @@ def main(argv=None):
     pre_dir = osp.join(args.work_dir, 'pretrain')
     runner = Runner.from_cfg(_quiet(pre_cfg, pre_dir, 'pre-training', args.seed))
 
-    _stage('2/5 k-NN of randomly initialised encoders (bank: training signers, queries: test signers)')
+    _stage('3/6 k-NN of randomly initialised encoders (bank: training signers, queries: test signers)')
     runner.model.init_weights()  # the Runner initialises at train(); the baseline needs it now
     knn_before = knn_numbers(runner, knn_cfg)
     print(knn_before)
 
-    _stage('3/5 CCL-SLR pre-training (no labels)')
+    _stage('4/6 CCL-SLR pre-training (no labels)')
     runner.train()
     ckpt = osp.join(pre_dir, 'last_checkpoint')
     with open(ckpt) as f:
         pretrained = f.read().strip()
 
-    _stage('4/5 k-NN after pre-training')
+    _stage('5/6 k-NN after pre-training')
     knn_after = knn_numbers(runner, knn_cfg)
     print(knn_after)
 
     results = {}
-    for name, init in (('scratch', None), ('CCL-SLR', pretrained)):
-        _stage(f'5/5 fine-tuning with 2 labels per class, {name}')
+    variants = (('fused', {}), ('pose-only', dict(rgb_backbone=None, rgb_head=None)))
+    for (variant, model_override), (name, init) in itertools.product(
+            variants, (('scratch', None), ('CCL-SLR', pretrained))):
+        _stage(f'6/6 fine-tuning with 2 labels per class: {variant}, {name}')
         cfg = _with_data_root(Config.fromfile(FINETUNE_CFG), args.data_root)
+        cfg.model.update(model_override)
         cfg.model.init_from = None if init is None else dict(checkpoint=init)
         if args.finetune_epochs is not None:
             cfg.train_cfg.max_epochs = args.finetune_epochs
@@ -137,10 +163,10 @@ def main(argv=None):
             cfg.param_scheduler = []
         cfg.train_cfg.val_interval = 10 ** 6  # model selection on test numbers would be cheating
         cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=-1, save_last=True)
-        ft = Runner.from_cfg(_quiet(cfg, osp.join(args.work_dir, f'finetune_{name.lower()}'),
-                                    f'fine-tuning ({name})', args.seed))
+        ft = Runner.from_cfg(_quiet(cfg, osp.join(args.work_dir, f'finetune_{variant}_{name.lower()}'),
+                                    f'fine-tuning ({variant}, {name})', args.seed))
         ft.train()
-        results[name] = ft.test()
+        results[variant, name] = ft.test()
 
     print_table(knn_before, knn_after, results, time.time() - t0)
 
@@ -159,8 +185,11 @@ def print_table(knn_before, knn_after, results, seconds):
             print(f'{label:<40}{knn_before[key]:>15.2f}{knn_after[key]:>15.2f}')
     print('-' * 72)
     print(f'{"fine-tuned, 2 labels per class (%)":<40}{"scratch":>15}{"CCL-SLR":>15}')
-    for key in ('top1_instance', 'top5_instance', 'top1_class', 'top5_class'):
-        print(f'{key:<40}{results["scratch"][key]:>15.2f}{results["CCL-SLR"][key]:>15.2f}')
+    for variant in ('fused', 'pose-only'):
+        for key in ('top1_instance', 'top5_instance'):
+            label = f'{variant} {key}'
+            print(f'{label:<40}{results[variant, "scratch"][key]:>15.2f}'
+                  f'{results[variant, "CCL-SLR"][key]:>15.2f}')
     print('=' * 72)
     print(f'total time {seconds / 60:.1f} min')
 

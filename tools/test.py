@@ -13,7 +13,8 @@ sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..'))
 
 import cclslr  # noqa: E402,F401
 from cclslr.utils import allow_mmengine_checkpoint_globals, register_all_modules  # noqa: E402
-from cclslr.utils.launch import add_common_args, load_config, setup_distributed_cpu  # noqa: E402
+from cclslr.utils.launch import (add_common_args, load_config, setup_distributed_cpu,  # noqa: E402
+                                 teardown_distributed)
 
 
 def parse_args(argv=None):
@@ -47,6 +48,7 @@ def main(argv=None):
     from mmengine.runner import Runner
     runner = Runner.from_cfg(cfg)
     metrics = runner.test()
+    teardown_distributed()
     if runner.rank == 0:
         print('\n'.join(f'{k}: {v:.4f}' if isinstance(v, float) else f'{k}: {v}'
                         for k, v in metrics.items()))

@@ -13,7 +13,8 @@ sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..'))  # run fr
 
 import cclslr  # noqa: E402,F401  (applies the compat stand-ins first)
 from cclslr.utils import allow_mmengine_checkpoint_globals, register_all_modules  # noqa: E402
-from cclslr.utils.launch import add_common_args, load_config, setup_distributed_cpu  # noqa: E402
+from cclslr.utils.launch import (add_common_args, load_config, setup_distributed_cpu,  # noqa: E402
+                                 teardown_distributed)
 
 
 def parse_args(argv=None):
@@ -54,6 +55,7 @@ def main(argv=None):
     from mmengine.runner import Runner
     runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
     runner.train()
+    teardown_distributed()
 
 
 if __name__ == '__main__':

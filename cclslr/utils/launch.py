@@ -82,3 +82,15 @@ def setup_distributed_cpu(cfg: Config) -> None:
     cfg.model_wrapper_cfg = wrapper
     # The config's dist backend (nccl by default) would not be used anyway; keep it consistent for logs.
     cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})['backend'] = 'gloo'
+
+
+def teardown_distributed() -> None:
+    """Wait for every rank, then close the process group.
+
+    Without it a rank that finishes first can exit while gloo still has work in flight on the others,
+    and the C++ runtime aborts that process ("terminate called without an active exception").
+    """
+    import torch.distributed as dist
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()
+        dist.destroy_process_group()

@@ -113,6 +113,9 @@ def test_init_from_pretraining_checkpoint_copies_exactly(tmp_path):
     # Pose-only fine-tuning from the two-modality checkpoint.
     pose_only = build(rgb_backbone=None, init_from=dict(checkpoint=str(path)))
     assert torch.equal(pose_only.pose_backbone.manual.proj.weight, state['pose_encoder.manual.proj.weight'])
+    # A bare path is the command-line shorthand (--cfg-options model.init_from=PATH).
+    short = build(rgb_backbone=None, init_from=str(path))
+    assert torch.equal(short.pose_backbone.manual.proj.weight, state['pose_encoder.manual.proj.weight'])
 
 
 def test_init_from_mismatch_errors(tmp_path):

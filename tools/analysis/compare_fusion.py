@@ -36,7 +36,7 @@ CROP = dict(type='CropEncoder', backbone=dict(type='mmaction.MobileNetV2', widen
 
 def parse_args():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument('--data-root', default='work_dirs/synthetic_demo',
+    p.add_argument('--data-root', default='data/synthetic_demo',
                    help='synthetic dataset root; generated (preset demo) if absent')
     p.add_argument('--shots', type=int, default=2, help='labelled training clips per class')
     p.add_argument('--epochs', type=int, default=40)

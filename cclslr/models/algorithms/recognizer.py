@@ -36,7 +36,9 @@ class SignRecognizer(BaseModel):
             prefix of that encoder in the checkpoint (default :data:`DEFAULT_PREFIX_MAP`). Every tensor of
             the encoder must be found with the same shape, and nothing under the prefix may be left over;
             otherwise a RuntimeError names the file and the keys. The loaded encoders are marked
-            initialised, so the Runner's ``init_weights()`` does not overwrite them.
+            initialised, so the Runner's ``init_weights()`` does not overwrite them. A plain path string
+            is short for ``dict(checkpoint=PATH)`` (handy on the command line:
+            ``--cfg-options model.init_from=work_dirs/pretrain/epoch_140.pth``).
         data_preprocessor: e.g. ``dict(type='SignDataPreprocessor', ...)``.
 
     Inputs (``forward``): ``inputs = {'rgb': [Tensor (N, 3, T, H, W)], 'pose': [Tensor (N, T, J, 3)],
@@ -66,6 +68,8 @@ class SignRecognizer(BaseModel):
             setattr(self, backbone_name, backbone)
             setattr(self, head_name, MODELS.build(head))
             self.branches.append(branch)
+        if isinstance(init_from, str):
+            init_from = dict(checkpoint=init_from)
         if init_from is not None:
             unknown = set(init_from) - {'checkpoint', 'prefix_map'}
             if unknown or 'checkpoint' not in init_from:
