@@ -2,7 +2,7 @@
 
 Example::
 
-    python tools/analysis/compare_fusion.py --data-root work_dirs/synthetic_demo --shots 2
+    python tools/analysis/compare_fusion.py --data-root data/synthetic_demo --shots 2
     python tools/analysis/compare_fusion.py --pretrained work_dirs/ccl_slr/epoch_10.pth \
         --pretrain-config configs/ccl_slr/<the pre-training config>.py
 
