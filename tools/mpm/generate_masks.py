@@ -1,7 +1,7 @@
 """Write the MPM mask cache for a dataset config (or a folder of videos).
 
-    python tools/mpm/generate_masks.py --config configs/ccl_slr/pretrain_wlasl.py \
-        --cache-root data/mpm_masks/wlasl --codec glow --checkpoint work_dirs/mpm_flow/flow.pth
+    python tools/mpm/generate_masks.py --config configs/ccl_slr/pretrain_msasl.py \
+        --cache-root data/mpm_masks --codec glow --checkpoint work_dirs/mpm_flow/flow.pth
 
 One ``<cache-root>/<sample_id>.npz`` per clip (``cclslr.datasets.mask_cache`` format): the mask covers the
 video file's frames; frames outside the clip's [frame_start, frame_end) are all ones (kept). Clips whose
