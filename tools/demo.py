@@ -38,6 +38,8 @@ def parse_args(argv=None):
     parser.add_argument('--quick', action='store_true',
                         help='a few iterations per stage, to check the plumbing (numbers meaningless)')
     parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--preset', default='demo', choices=['demo', 'tiny'],
+                        help='synthetic dataset preset (tiny: 32 clips, for tests)')
     return parser.parse_args(argv)
 
 
@@ -113,7 +115,7 @@ def main(argv=None):
     t0 = time.time()
 
     _stage(f'1/6 synthetic sign dataset -> {args.data_root}')
-    summary = make_synthetic_dataset(args.data_root, preset='demo', seed=args.seed, progress=True)
+    summary = make_synthetic_dataset(args.data_root, preset=args.preset, seed=args.seed, progress=True)
     print(('reused' if summary['skipped'] else 'generated') +
           f' {summary["num_clips"]} clips, {summary["num_classes"]} classes, splits {summary["splits"]}')
 
