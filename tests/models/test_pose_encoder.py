@@ -181,3 +181,13 @@ def test_full_size_defaults():
     assert enc.manual.proj.in_features == 1536 and enc.non_manual.proj.in_features == 1024
     n_params = sum(p.numel() for p in enc.parameters())
     assert 21.5e6 < n_params < 21.8e6  # documented in docs/models.md: 21.62 M
+
+
+def test_input_norm_with_one_valid_frame_keeps_running_statistics():
+    from cclslr.models.backbones.pose_encoder import MaskedDataNorm
+    norm = MaskedDataNorm(3).train()
+    mask = torch.tensor([[1, 0, 0]], dtype=torch.bool)
+    out = norm(torch.randn(1, 3, 75, 3), mask)
+    assert torch.isfinite(out).all()
+    assert int(norm.num_batches_tracked) == 0  # one frame carries no statistics: nothing was recorded
+    assert torch.equal(norm.running_var, torch.ones_like(norm.running_var))

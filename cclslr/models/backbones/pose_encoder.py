@@ -68,24 +68,34 @@ class MaskedDataNorm(nn.Module):
         return out.index_add_(0, self.slot, per_point) / self.slot_count
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        valid = x[mask]  # (frames, V, C)
-        use_batch = self.training or int(self.num_batches_tracked) == 0
-        if use_batch and len(valid) > 1:
-            mean = self._per_slot(valid.mean(0))
-            var = (self._per_slot(valid.pow(2).mean(0)) - mean.pow(2)).clamp(min=0)
+        keep = mask[:, :, None, None]
+        x = torch.where(keep, x, torch.zeros((), dtype=x.dtype, device=x.device))
+        # Short-circuits in training, so the host only reads the counter in eval mode.
+        if self.training or int(self.num_batches_tracked) == 0:
+            # Masked sums rather than x[mask]: no data-dependent shapes, no host sync in the training step.
+            frames = keep.to(x.dtype).sum()
+            denom = frames.clamp(min=1)
+            mean = self._per_slot(x.sum((0, 1)) / denom)
+            var = (self._per_slot(x.pow(2).sum((0, 1)) / denom) - mean.pow(2)).clamp(min=0)
+            # With at most one valid frame there are no batch statistics: use the running ones.
+            enough = frames > 1
+            mean = torch.where(enough, mean, self.running_mean)
+            var = torch.where(enough, var, self.running_var)
             if self.training:
                 with torch.no_grad():
-                    n = len(valid) * self.slot_count  # samples behind each slot's statistics
+                    n = frames * self.slot_count  # samples behind each slot's statistics
                     # The first update copies the batch statistics instead of averaging with the init.
-                    m = 1.0 if int(self.num_batches_tracked) == 0 else self.momentum
+                    first = self.num_batches_tracked == 0
+                    m = torch.where(first, torch.ones_like(frames), torch.full_like(frames, self.momentum))
+                    m = m * enough
                     self.running_mean.lerp_(mean.detach(), m)
                     self.running_var.lerp_((var * n / (n - 1).clamp(min=1)).detach(), m)
-                    self.num_batches_tracked += 1
+                    self.num_batches_tracked += enough.long()
         else:
             mean, var = self.running_mean, self.running_var
         scale = (torch.rsqrt(var + self.eps) * self.weight)[self.slot]
         out = (x - mean[self.slot]) * scale + self.bias[self.slot]
-        return torch.where(mask[:, :, None, None], out, torch.zeros((), dtype=x.dtype, device=x.device))
+        return torch.where(keep, out, torch.zeros((), dtype=x.dtype, device=x.device))
 
 
 class TemporalTransformer(nn.Module):
