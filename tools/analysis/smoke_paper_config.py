@@ -39,10 +39,10 @@ def main(argv=None):
 
     cfg = Config.fromfile(args.config)
     ds = cfg.train_dataloader.dataset
-    labelled = 'unlabelled' not in ds and ds.get('type') != 'UnlabelledConcatDataset'
+    unlabelled = bool(ds.get('unlabelled', False)) or ds.get('type') == 'UnlabelledConcatDataset'
     cfg.train_dataloader.dataset = dict(
         type='WLASLDataset', ann_file=osp.join(args.data_root, 'WLASL_v0.3.json'), subset=None,
-        split='train', unlabelled=not labelled, pipeline=ds['pipeline'],
+        split='train', unlabelled=unlabelled, pipeline=ds['pipeline'],
         data_prefix=dict(video=osp.join(args.data_root, 'videos'), pose=osp.join(args.data_root, 'poses')))
     cfg.train_dataloader.update(batch_size=args.batch_size, num_workers=0, persistent_workers=False)
     cfg.train_cfg = dict(type='IterBasedTrainLoop', max_iters=args.iters)
