@@ -34,6 +34,9 @@ def _worker(rank, world_size, init_file, out_dir):
                         keys={m: {kind: t for kind, t in d.items()} for m, d in own_keys.items()},
                         losses={k: v.item() for k, v in losses.items()}, gathered=gathered),
                    os.path.join(out_dir, f'rank{rank}.pth'))
+        # Both ranks leave together: a rank that tears gloo down while its peer still talks to it
+        # aborts the peer ("terminate called without an active exception"; seen once in CI).
+        torch_dist.barrier()
     finally:
         torch_dist.destroy_process_group()
 
