@@ -7,7 +7,7 @@ import torch.nn as nn
 
 from cclslr.models.algorithms.ccl_slr import CCLSLR
 from cclslr.models.losses import info_nce, spm_loss
-from cclslr.models.utils import enqueue_lockstep
+from cclslr.models.utils import enqueue_lockstep, feature_spread
 from cclslr.registry import MODELS
 
 torch.set_num_threads(1)
@@ -109,7 +109,11 @@ def test_loss_values_order_and_lockstep_enqueue():
     inputs = make_inputs()
     losses = model.loss(inputs)
     assert set(losses) == {'loss_cl_rgb', 'loss_cl_pose', 'loss_spm_rgb', 'loss_spm_pose',
-                           'loss_cross_r2p', 'loss_cross_p2r'}
+                           'loss_cross_r2p', 'loss_cross_p2r', 'spread_f_rgb', 'spread_f_pose'}
+    # The spread monitor is logged but not optimised: MMEngine sums only the keys containing "loss".
+    total, log_vars = model.parse_losses(losses)
+    assert total.item() == pytest.approx(sum(v.item() for k, v in losses.items() if k.startswith('loss')))
+    assert 'spread_f_rgb' in log_vars and not losses['spread_f_rgb'].requires_grad
 
     # Recompute by hand in MoCo's order: queries, EMA, keys, losses vs the queues before enqueue.
     q = reference.extract_query(inputs)
@@ -131,6 +135,8 @@ def test_loss_values_order_and_lockstep_enqueue():
     }
     for name, value in expected.items():
         assert losses[name].item() == pytest.approx(value.item(), rel=1e-5), name
+    for m in ('rgb', 'pose'):
+        assert losses[f'spread_f_{m}'].item() == pytest.approx(feature_spread(q[m]['f']).item(), rel=1e-5)
     assert 2 < y.sum(1).min() <= 4  # the union is larger than either top-2 alone here
 
     # The keys went into slots 0 and 1 of all four queues; the rest is untouched.
@@ -163,7 +169,9 @@ def test_switching_terms_off(losses, modalities, expected):
         kwargs['pose_encoder'] = None
     model = build(**kwargs)
     assert model.modalities == modalities
-    assert set(model.loss(make_inputs())) == expected
+    out = model.loss(make_inputs())
+    assert {k for k in out if k.startswith('loss')} == expected
+    assert {k for k in out if not k.startswith('loss')} == {f'spread_f_{m}' for m in modalities}
     assert hasattr(model, 'key_rgb_encoder') == ('rgb' in modalities)
     assert hasattr(model, 'queue_g_pose') == ('pose' in modalities)
 

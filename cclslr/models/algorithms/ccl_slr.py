@@ -18,7 +18,9 @@ Losses (each logged on its own, each switchable off with a weight of 0 in ``loss
                      y = max over modalities of top-k(g_q^m . M_g^m)
     loss_cross_r2p   InfoNCE(f_q^pose, f_k^rgb, M_f^rgb)             weight ``losses['cross']``
     loss_cross_p2r   InfoNCE(f_q^rgb, f_k^pose, M_f^pose)
-With ``spm=0, cross=0`` this is the paper's baseline of two independent MoCo branches.
+With ``spm=0, cross=0`` this is the paper's baseline of two independent MoCo branches. Also logged, not a
+loss: ``spread_f_<m>``, the spread of the query projections over the batch (about 1 when spread over the
+sphere, 0 when collapsed; :func:`~cclslr.models.utils.feature_spread`).
 
 Not done here: MoCo's shuffle-BN for the key encoders (the pose encoder has no BatchNorm; R3D-50's BN sees
 the key batch of one rank). In DDP, wrap with ``broadcast_buffers=False``: the queues are identical on all
@@ -36,7 +38,7 @@ from mmengine.model import BaseModel
 from cclslr.registry import MODELS
 from cclslr.structures import SignDataSample
 from ..losses import info_nce, spm_loss, spm_targets, union_targets
-from ..utils import concat_all_gather, enqueue_lockstep
+from ..utils import concat_all_gather, enqueue_lockstep, feature_spread
 
 MODALITIES = ('rgb', 'pose')
 LOSS_TERMS = ('cl', 'spm', 'cross')
@@ -233,6 +235,10 @@ class CCLSLR(BaseModel):
         self.momentum_update()
         key = self.extract_key(inputs)
         losses = self.compute_losses(query, key)
+        # Logged, not summed into the loss (MMEngine sums only the keys containing "loss"): a projection
+        # collapsing into a cone shows here (towards 0) before the losses climb to log(N + 1).
+        for m in self.modalities:
+            losses[f'spread_f_{m}'] = feature_spread(query[m]['f'])
         self.enqueue(key)
         return losses
 

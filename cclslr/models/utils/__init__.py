@@ -1,4 +1,5 @@
 from .dist_utils import concat_all_gather
 from .queue import enqueue_lockstep
+from .spread import feature_spread
 
-__all__ = ['concat_all_gather', 'enqueue_lockstep']
+__all__ = ['concat_all_gather', 'enqueue_lockstep', 'feature_spread']
