@@ -19,7 +19,10 @@ model = dict(
     pose_encoder=dict(type='PoseEncoder', group_channels=64, gcn_channels=(32, 64), d_model=64,
                       num_layers=1, num_heads=4, dropout=0.0),
     feat_dim=64,
-    queue_size=128,  # smaller than the 150 training clips: a clip's own old keys rarely sit in the queue
+    # 8 batches of keys, 8/9 of an epoch: about 44 % of queries (36/81) still find their own key of the
+    # previous epoch in the queue as a negative. 64 and 32 slots (12 % / 4 %) were measured and did not do
+    # better (docs/pretraining.md), so the queue keeps enough negatives.
+    queue_size=128,
     momentum=0.99,
     temperature=0.07,
     spm_topk=5,
