@@ -16,9 +16,8 @@ import argparse
 import os.path as osp
 import sys
 
-from cclslr.apis import (DEFAULT_POSE_CHECKPOINT, DEFAULT_POSE_CONFIG,
-                                             build_dataset_from_config, collect_dataset_tasks,
-                                             collect_video_tasks, run_extraction)
+from cclslr.apis import (DEFAULT_POSE_CHECKPOINT, DEFAULT_POSE_CONFIG, build_dataset_from_config,
+                         collect_dataset_tasks, collect_video_tasks, run_extraction)
 
 
 def parse_args(argv=None):
