@@ -6,7 +6,7 @@ import torch
 import torch.nn as nn
 
 from cclslr.models.algorithms.ccl_slr import CCLSLR
-from cclslr.models.losses import info_nce, spm_loss
+from cclslr.models.losses import info_nce, spm_loss, spm_nce_loss
 from cclslr.models.utils import enqueue_lockstep, feature_spread
 from cclslr.registry import MODELS
 
@@ -147,6 +147,26 @@ def test_loss_values_order_and_lockstep_enqueue():
             assert torch.equal(model.queue(kind, m)[2:], reference.queue(kind, m)[2:])
 
 
+def test_softmax_spm_form_uses_the_key_and_the_mined_slots():
+    model = build(spm_form='softmax', spm_temperature=0.2)
+    reference = copy.deepcopy(model)
+    inputs = make_inputs()
+    losses = model.loss(inputs)
+    q = reference.extract_query(inputs)
+    reference.momentum_update()
+    k = reference.extract_key(inputs)
+    y = torch.zeros(2, 8)
+    for m in ('rgb', 'pose'):
+        sim = q[m]['g'] @ reference.queue('g', m).t()
+        for row in range(2):
+            y[row, sim[row].argsort(descending=True)[:2]] = 1.0
+    for m in ('rgb', 'pose'):
+        expected = spm_nce_loss(q[m]['f'], k[m]['f'], reference.queue('f', m), y, 0.2)
+        assert losses[f'loss_spm_{m}'].item() == pytest.approx(expected.item(), rel=1e-5)
+        assert losses[f'loss_spm_{m}'].item() != pytest.approx(
+            spm_loss(q[m]['f'], reference.queue('f', m), y, 0.2).item(), rel=1e-3)
+
+
 def test_pointer_wraps_in_the_model():
     model = build(queue_size=5)
     for _ in range(3):
@@ -192,6 +212,8 @@ def test_config_errors():
         build(rgb_encoder=None, pose_encoder=None)
     with pytest.raises(ValueError, match='every loss term'):
         build(losses=dict(cl=0, spm=0, cross=0))
+    with pytest.raises(ValueError, match='spm_form'):
+        build(spm_form='focal')
     with pytest.raises(ValueError, match='two views'):
         build().loss({'rgb': torch.zeros(2, 3, 2, 4, 4), 'pose': torch.zeros(2, 3, 4, 3)})
 

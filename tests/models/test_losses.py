@@ -4,7 +4,8 @@ import math
 import pytest
 import torch
 
-from cclslr.models.losses import InfoNCELoss, SPMLoss, info_nce, spm_loss, spm_targets, union_targets
+from cclslr.models.losses import (InfoNCELoss, SPMLoss, info_nce, spm_loss, spm_nce_loss, spm_targets,
+                                  union_targets)
 
 
 def _softplus(x: float) -> float:
@@ -65,3 +66,30 @@ def test_spm_loss_by_hand():
     assert torch.isfinite(spm_loss(f_q, -queue_f, y, tau))
     with pytest.raises(ValueError, match='spm_loss'):
         spm_loss(f_q, queue_f, torch.zeros(1, 4), tau)
+
+
+def test_spm_nce_loss_by_hand():
+    f_q = torch.tensor([[1.0, 0.0]])
+    key = torch.tensor([[0.6, 0.8]])
+    queue_f = torch.tensor([[0.0, 1.0], [-1.0, 0.0], [0.8, 0.6]])
+    y = torch.tensor([[0.0, 0.0, 1.0]])
+    tau = 0.5
+    # Positives: the own key (q.k = 0.6) and slot 2 (0.8); negatives: slots 0 (0.0) and 1 (-1.0).
+    e = {name: math.exp(v / tau) for name, v in dict(k=0.6, s0=0.0, s1=-1.0, s2=0.8).items()}
+    expected = -math.log((e['k'] + e['s2']) / sum(e.values()))
+    assert spm_nce_loss(f_q, key, queue_f, y, tau).item() == pytest.approx(expected, rel=1e-5)
+    # No mined slot: the term is plain InfoNCE.
+    none = torch.zeros(1, 3)
+    assert spm_nce_loss(f_q, key, queue_f, none, tau).item() == pytest.approx(
+        info_nce(f_q, key, queue_f, tau).item(), rel=1e-5)
+    # Raising every logit of the row by the same amount leaves it unchanged (the BCE form does not):
+    # emulate it with a direction shared by the key and every queue row.
+    lift = torch.tensor([[0.0, 0.0, 1.0]])
+    pad = lambda x: torch.cat([x, torch.zeros(x.shape[0], 1)], dim=1)  # noqa: E731
+    q3 = pad(f_q)
+    shifted = spm_nce_loss(q3, pad(key), pad(queue_f), y, tau)
+    q_lift = q3 + lift  # q.s rises by 1 for every s that also gets the lift
+    assert spm_nce_loss(q_lift, pad(key) + lift, pad(queue_f) + lift, y, tau).item() == pytest.approx(
+        shifted.item(), rel=1e-5)
+    with pytest.raises(ValueError, match='spm_nce_loss'):
+        spm_nce_loss(f_q, key, queue_f, torch.zeros(1, 4), tau)

@@ -16,6 +16,7 @@ Losses (each logged on its own, each switchable off with a weight of 0 in ``loss
     loss_cl_<m>      InfoNCE(f_q^m, f_k^m, M_f^m)                    weight ``losses['cl']``
     loss_spm_<m>     BCE(sigmoid(f_q^m . M_f^m / tau_spm), y)         weight ``losses['spm']``
                      y = max over modalities of top-k(g_q^m . M_g^m)
+                     (``spm_form='softmax'``: -log softmax mass of [f_k^m, M_f^m] on {own key} + y)
     loss_cross_r2p   InfoNCE(f_q^pose, f_k^rgb, M_f^rgb)             weight ``losses['cross']``
     loss_cross_p2r   InfoNCE(f_q^rgb, f_k^pose, M_f^pose)
 With ``spm=0, cross=0`` this is the paper's baseline of two independent MoCo branches. Also logged, not a
@@ -37,7 +38,7 @@ from mmengine.model import BaseModel
 
 from cclslr.registry import MODELS
 from cclslr.structures import SignDataSample
-from ..losses import info_nce, spm_loss, spm_targets, union_targets
+from ..losses import info_nce, spm_loss, spm_nce_loss, spm_targets, union_targets
 from ..utils import concat_all_gather, enqueue_lockstep, feature_spread
 
 MODALITIES = ('rgb', 'pose')
@@ -60,6 +61,9 @@ class CCLSLR(BaseModel):
         temperature: tau of InfoNCE (0.07).
         spm_topk: k of semantic positive mining (10).
         spm_temperature: tau_spm of the SPM logits (0.02).
+        spm_form: 'bce' (the paper's sigmoid BCE over the N slots) or 'softmax' (beyond the paper: the
+            multi-positive InfoNCE of CrosSCLR/CoCLR over [own key, queue], use with tau_spm 0.07; it does
+            not drive the projections into a cone as the BCE does, docs/pretraining.md).
         losses: weight of each term family, keys ``cl``, ``spm``, ``cross``; 0 (or False/None) turns the
             term off: it is then neither computed nor logged.
         data_preprocessor: e.g. ``dict(type='SignDataPreprocessor')``; None = MMEngine's plain one.
@@ -76,6 +80,7 @@ class CCLSLR(BaseModel):
                  temperature: float = 0.07,
                  spm_topk: int = 10,
                  spm_temperature: float = 0.02,
+                 spm_form: str = 'bce',
                  losses: Optional[dict] = None,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None):
@@ -98,6 +103,9 @@ class CCLSLR(BaseModel):
         self.temperature = temperature
         self.spm_topk = spm_topk
         self.spm_temperature = spm_temperature
+        if spm_form not in ('bce', 'softmax'):
+            raise ValueError(f"CCLSLR: spm_form must be 'bce' or 'softmax', got {spm_form!r}")
+        self.spm_form = spm_form
 
         heads = dict(rgb=rgb_head, pose=pose_head)
         for m in self.modalities:
@@ -218,8 +226,11 @@ class CCLSLR(BaseModel):
             targets = union_targets([spm_targets(query[m]['g'].detach(), self.queue('g', m), self.spm_topk)
                                      for m in self.modalities])
             for m in self.modalities:
-                losses[f'loss_spm_{m}'] = w['spm'] * spm_loss(
-                    query[m]['f'], queue_f[m], targets, self.spm_temperature)
+                if self.spm_form == 'bce':
+                    loss = spm_loss(query[m]['f'], queue_f[m], targets, self.spm_temperature)
+                else:
+                    loss = spm_nce_loss(query[m]['f'], key[m]['f'], queue_f[m], targets, self.spm_temperature)
+                losses[f'loss_spm_{m}'] = w['spm'] * loss
         if w['cross']:
             losses['loss_cross_r2p'] = w['cross'] * info_nce(
                 query['pose']['f'], key['rgb']['f'], queue_f['rgb'], self.temperature)

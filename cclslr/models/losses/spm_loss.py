@@ -62,6 +62,35 @@ def spm_loss(query_f: torch.Tensor, queue_f: torch.Tensor, targets: torch.Tensor
     return F.binary_cross_entropy_with_logits(logits, targets)
 
 
+def spm_nce_loss(query_f: torch.Tensor, key_f: torch.Tensor, queue_f: torch.Tensor,
+                 targets: torch.Tensor, temperature: float = 0.07) -> torch.Tensor:
+    """Multi-positive InfoNCE over [own key, queue]: -log of the softmax mass on the positives.
+
+    The softmax form of SPM (CrosSCLR's and CoCLR's): the positives are the query's own key and the
+    mined slots, the rest of the queue the negatives. Unlike the sigmoid BCE, a shift that raises every
+    logit of a row leaves it unchanged, so it does not push the projections off the queue's mean
+    direction (docs/pretraining.md).
+
+    Args:
+        query_f: (B, C) L2-normalised query head outputs.
+        key_f: (B, C) L2-normalised key head outputs of the same clips (always a positive).
+        queue_f: (N, C) L2-normalised key head outputs, slot-aligned with ``targets``.
+        targets: (B, N) 0/1 mined positives.
+        temperature: tau of the softmax.
+
+    Returns:
+        scalar: mean over the batch of -log(sum of softmax over the positives).
+    """
+    if targets.shape != (query_f.shape[0], queue_f.shape[0]) or key_f.shape != query_f.shape:
+        raise ValueError(f'spm_nce_loss: query {tuple(query_f.shape)}, key {tuple(key_f.shape)}, queue '
+                         f'{tuple(queue_f.shape)} and targets {tuple(targets.shape)} do not agree')
+    pos = (query_f * key_f).sum(dim=1, keepdim=True)
+    logits = torch.cat([pos, query_f @ queue_f.t()], dim=1) / temperature  # (B, 1 + N)
+    mask = torch.cat([torch.ones_like(pos, dtype=torch.bool), targets.bool()], dim=1)
+    log_prob = logits.log_softmax(dim=1)
+    return -torch.logsumexp(log_prob.masked_fill(~mask, float('-inf')), dim=1).mean()
+
+
 @MODELS.register_module()
 class SPMLoss(nn.Module):
     """Module form of :func:`spm_loss` (``temperature`` = tau_spm, default 0.02)."""

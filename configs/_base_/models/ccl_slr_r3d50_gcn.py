@@ -15,6 +15,7 @@ model = dict(
     temperature=0.07,
     spm_topk=10,
     spm_temperature=0.02,
+    spm_form='bce',  # the paper's sigmoid BCE; 'softmax' = multi-positive InfoNCE (docs/pretraining.md)
     losses=dict(cl=1.0, spm=1.0, cross=1.0),
     data_preprocessor=dict(
         type='SignDataPreprocessor',
