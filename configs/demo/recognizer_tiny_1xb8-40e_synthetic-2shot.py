@@ -36,8 +36,9 @@ test_pipeline = [
 ]
 # No augmentation: with 2 clips per class, the random temporal crop, resized crop, flip, colour jitter and
 # pose affine/joint masking of the pre-training views cost more than they give. Measured with the main
-# job (tools/demo.py, test signers, top-1): pose-only from scratch 38.3 -> 53.3 and from the CCL-SLR
-# checkpoint 38.3 -> 61.7 when the augmentations are dropped; fused 30.0 -> 53.3 and 21.7 -> 51.7.
+# job (tools/demo.py, test signers, top-1; earlier demo preset, similarity 0.5): pose-only from scratch
+# 38.3 -> 53.3 and from the CCL-SLR checkpoint 38.3 -> 61.7 when the augmentations are dropped; fused
+# 30.0 -> 53.3 and 21.7 -> 51.7.
 train_pipeline = test_pipeline
 _synthetic = dict(
     type='WLASLDataset', ann_file=f'{data_root}/WLASL_v0.3.json', subset=None,
