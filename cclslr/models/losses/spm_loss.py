@@ -12,6 +12,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from cclslr.registry import MODELS
+from .info_nce import moco_logits
 
 
 @torch.no_grad()
@@ -81,13 +82,12 @@ def spm_nce_loss(query_f: torch.Tensor, key_f: torch.Tensor, queue_f: torch.Tens
     Returns:
         scalar: mean over the batch of -log(sum of softmax over the positives).
     """
-    if targets.shape != (query_f.shape[0], queue_f.shape[0]) or key_f.shape != query_f.shape:
-        raise ValueError(f'spm_nce_loss: query {tuple(query_f.shape)}, key {tuple(key_f.shape)}, queue '
-                         f'{tuple(queue_f.shape)} and targets {tuple(targets.shape)} do not agree')
-    pos = (query_f * key_f).sum(dim=1, keepdim=True)
-    logits = torch.cat([pos, query_f @ queue_f.t()], dim=1) / temperature  # (B, 1 + N)
-    mask = torch.cat([torch.ones_like(pos, dtype=torch.bool), targets.bool()], dim=1)
-    log_prob = logits.log_softmax(dim=1)
+    if targets.shape != (query_f.shape[0], queue_f.shape[0]):
+        raise ValueError(f'spm_nce_loss: targets {tuple(targets.shape)} vs query {tuple(query_f.shape)} '
+                         f'and queue {tuple(queue_f.shape)}: expected (B, N)')
+    log_prob = moco_logits(query_f, key_f, queue_f, temperature, 'spm_nce_loss').log_softmax(dim=1)
+    # Column 0 (the own key) is always a positive.
+    mask = torch.cat([torch.ones_like(targets[:, :1], dtype=torch.bool), targets.bool()], dim=1)
     return -torch.logsumexp(log_prob.masked_fill(~mask, float('-inf')), dim=1).mean()
 
 
