@@ -242,3 +242,81 @@ def test_predict_and_tensor_modes():
     assert torch.allclose(out['rgb_embedding'][1], samples[1].rgb_embedding)
     with pytest.raises(ValueError, match='invalid mode'):
         model(inputs, mode='bogus')
+
+
+def test_per_term_weights():
+    out = build(losses=dict(cl=dict(rgb=0), cross=dict(p2r=0.5), spm=dict(pose=2.0))).loss(make_inputs())
+    ref = build().loss(make_inputs())
+    assert {k for k in out if k.startswith('loss')} == {
+        'loss_cl_pose', 'loss_spm_rgb', 'loss_spm_pose', 'loss_cross_r2p', 'loss_cross_p2r'}
+    # Untouched terms keep weight 1; the first step's losses do not depend on the other terms.
+    assert out['loss_cl_pose'].item() == pytest.approx(ref['loss_cl_pose'].item(), rel=1e-5)
+    assert out['loss_cross_p2r'].item() == pytest.approx(0.5 * ref['loss_cross_p2r'].item(), rel=1e-5)
+    assert out['loss_spm_pose'].item() == pytest.approx(2 * ref['loss_spm_pose'].item(), rel=1e-5)
+    assert out['loss_spm_rgb'].item() == pytest.approx(ref['loss_spm_rgb'].item(), rel=1e-5)
+    with pytest.raises(ValueError, match=r"unknown term\(s\) \['depth'\] in losses\['cl'\]"):
+        build(losses=dict(cl=dict(depth=1.0)))
+    with pytest.raises(ValueError, match=r"unknown term\(s\) \['rgb'\] in losses\['cross'\]"):
+        build(losses=dict(cross=dict(rgb=1.0)))
+
+
+def test_pseudo_label_term_is_off_by_default_and_builds_nothing():
+    model = build()
+    assert model.pl_modalities == ()
+    assert not any(n.startswith(('pl_head', 'kmeans')) for n in model.state_dict())
+
+
+def test_pseudo_label_term_values_and_gradients():
+    cfg = dict(losses=dict(pl=dict(rgb=1.0)), pseudo_label=dict(num_clusters=3, temperature=0.5, seed=0))
+    model = build(**cfg)
+    assert model.pl_modalities == ('rgb',)
+    assert model.pl_head_rgb.out_features == 3 and model.kmeans_pose.centroids.shape == (3, 5)
+    reference = copy.deepcopy(model)
+    inputs = make_inputs(batch=4)
+    losses = model.loss(inputs)
+    assert {'loss_pl_rgb', 'pl_clusters_rgb'} <= set(losses) and 'loss_pl_pose' not in losses
+
+    # By hand: k-means of the pose g queue before the step, the pose *keys* assigned to it, CE of the
+    # RGB query's linear classifier at temperature 0.5.
+    q = reference.extract_query(inputs)
+    reference.momentum_update()
+    k = reference.extract_key(inputs)
+    bank = reference.queue('g', 'pose')
+    mean = reference.kmeans_pose.update(bank)
+    targets = reference.kmeans_pose.assign(k['pose']['g'], mean)
+    expected = torch.nn.functional.cross_entropy(reference.pl_head_rgb(q['rgb']['g']) / 0.5, targets)
+    assert losses['loss_pl_rgb'].item() == pytest.approx(expected.item(), rel=1e-5)
+    assert losses['pl_clusters_rgb'].item() == targets.unique().numel()
+    assert torch.equal(model.kmeans_pose.centroids, reference.kmeans_pose.centroids)
+
+    # Only the RGB query encoder and the classifier learn from it; the pose side and keys do not.
+    model.zero_grad()
+    losses = model.loss(inputs)
+    losses['loss_pl_rgb'].backward()
+    assert model.pl_head_rgb.weight.grad.abs().sum() > 0
+    assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in model.rgb_encoder.parameters())
+    assert all(p.grad is None for p in model.pose_encoder.parameters())
+    assert all(p.grad is None for p in model.key_rgb_encoder.parameters())
+    # The centroids are state: saved with the checkpoint.
+    state = model.state_dict()
+    assert 'kmeans_pose.centroids' in state and 'pl_head_rgb.weight' in state
+
+
+def test_pseudo_label_only_rgb_objective():
+    # RGB taught only by the pose clusters: none of its contrastive terms computed.
+    model = build(losses=dict(cl=dict(rgb=0), spm=dict(rgb=0), cross=dict(p2r=0), pl=dict(rgb=1)),
+                  pseudo_label=dict(num_clusters=2))
+    out = model.loss(make_inputs(batch=4))
+    assert {k for k in out if k.startswith('loss')} == {'loss_cl_pose', 'loss_spm_pose', 'loss_cross_r2p',
+                                                        'loss_pl_rgb'}
+
+
+def test_pseudo_label_config_errors():
+    with pytest.raises(ValueError, match='pseudo-label loss needs both encoders'):
+        build(pose_encoder=None, losses=dict(cross=0, pl=1.0))
+    with pytest.raises(ValueError, match=r"unknown pseudo_label option\(s\) \['clusters'\]"):
+        build(losses=dict(pl=1.0), pseudo_label=dict(clusters=4))
+    with pytest.raises(ValueError, match='num_clusters=9 exceeds queue_size=8'):
+        build(losses=dict(pl=1.0), pseudo_label=dict(num_clusters=9))
+    with pytest.raises(ValueError, match='temperature must be > 0'):
+        build(losses=dict(pl=1.0), pseudo_label=dict(temperature=0))

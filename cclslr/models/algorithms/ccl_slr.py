@@ -12,16 +12,23 @@ Every feature below is L2-normalised. Queues are stored as rows, (N, D), one pai
 ``queue_g_<m>`` holds key encoder outputs g_k (used only to mine positives), ``queue_f_<m>`` holds key
 head outputs f_k (the negatives). One ``queue_ptr`` serves all four, so slot i is the same clip everywhere.
 
-Losses (each logged on its own, each switchable off with a weight of 0 in ``losses``):
+Losses (each logged on its own, each weighted and switchable off in ``losses``; 0 removes a term):
     loss_cl_<m>      InfoNCE(f_q^m, f_k^m, M_f^m)                    weight ``losses['cl']``
     loss_spm_<m>     BCE(sigmoid(f_q^m . M_f^m / tau_spm), y)         weight ``losses['spm']``
                      y = max over modalities of top-k(g_q^m . M_g^m)
                      (``spm_form='softmax'``: -log softmax mass of [f_k^m, M_f^m] on {own key} + y)
     loss_cross_r2p   InfoNCE(f_q^pose, f_k^rgb, M_f^rgb)             weight ``losses['cross']``
     loss_cross_p2r   InfoNCE(f_q^rgb, f_k^pose, M_f^pose)
+    loss_pl_<m>      (beyond the paper, off by default) cross-entropy of a linear classifier on g_q^m
+                     against the cluster of the clip's key g_k^s of the *other* modality s, the clusters
+                     being an online k-means of M_g^s (XDC-style cross-modal pseudo-labels)
+                                                                     weight ``losses['pl']``
+A weight is a number for the whole family or a dict per term, e.g. ``cl=dict(rgb=0)`` (RGB without its
+instance discrimination, pose keeps weight 1) or ``cross=dict(p2r=0)``.
 With ``spm=0, cross=0`` this is the paper's baseline of two independent MoCo branches. Also logged, not a
 loss: ``spread_f_<m>``, the spread of the query projections over the batch (about 1 when spread over the
-sphere, 0 when collapsed; :func:`~cclslr.models.utils.feature_spread`).
+sphere, 0 when collapsed; :func:`~cclslr.models.utils.feature_spread`), and with the pseudo-label term
+``pl_clusters_<m>``, how many clusters the batch's targets use.
 
 Not done here: MoCo's shuffle-BN for the key encoders (the pose encoder has no BatchNorm; R3D-50's BN sees
 the key batch of one rank). In DDP, wrap with ``broadcast_buffers=False``: the queues are identical on all
@@ -32,6 +39,7 @@ import copy
 from typing import Dict, List, Optional, Sequence, Union
 
 import torch
+import torch.nn as nn
 import torch.nn.functional as F
 from mmengine import dist
 from mmengine.model import BaseModel
@@ -39,10 +47,13 @@ from mmengine.model import BaseModel
 from cclslr.registry import MODELS
 from cclslr.structures import SignDataSample
 from ..losses import info_nce, spm_loss, spm_nce_loss, spm_targets, union_targets
-from ..utils import concat_all_gather, enqueue_lockstep, feature_spread
+from ..utils import OnlineKMeans, concat_all_gather, enqueue_lockstep, feature_spread
 
 MODALITIES = ('rgb', 'pose')
-LOSS_TERMS = ('cl', 'spm', 'cross')
+# Loss family -> its terms, and the family's default weight. The paper's objective is cl + spm + cross.
+LOSS_TERMS = {'cl': ('rgb', 'pose'), 'spm': ('rgb', 'pose'), 'cross': ('r2p', 'p2r'), 'pl': ('rgb', 'pose')}
+DEFAULT_WEIGHTS = {'cl': 1.0, 'spm': 1.0, 'cross': 1.0, 'pl': 0.0}
+OTHER = {'rgb': 'pose', 'pose': 'rgb'}
 Features = Dict[str, Dict[str, torch.Tensor]]  # modality -> {'g': (B, D_m), 'f': (B, C)}
 
 
@@ -64,8 +75,11 @@ class CCLSLR(BaseModel):
         spm_form: 'bce' (the paper's sigmoid BCE over the N slots) or 'softmax' (beyond the paper: the
             multi-positive InfoNCE of CrosSCLR/CoCLR over [own key, queue], use with tau_spm 0.07; it does
             not drive the projections into a cone as the BCE does, docs/pretraining.md).
-        losses: weight of each term family, keys ``cl``, ``spm``, ``cross``; 0 (or False/None) turns the
-            term off: it is then neither computed nor logged.
+        losses: weights, keys ``cl``, ``spm``, ``cross`` (default 1) and ``pl`` (default 0); each value a
+            number for the family or a dict per term (``rgb``/``pose``; for ``cross`` ``r2p``/``p2r``). 0
+            (or False/None) turns a term off: it is then neither computed nor logged.
+        pseudo_label: settings of the ``pl`` term: ``num_clusters`` K (default 10), ``temperature`` of
+            the classifier logits (0.1), ``iters`` Lloyd steps per training step (5), ``seed`` (0).
         data_preprocessor: e.g. ``dict(type='SignDataPreprocessor')``; None = MMEngine's plain one.
     """
 
@@ -82,6 +96,7 @@ class CCLSLR(BaseModel):
                  spm_temperature: float = 0.02,
                  spm_form: str = 'bce',
                  losses: Optional[dict] = None,
+                 pseudo_label: Optional[dict] = None,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None):
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
@@ -89,10 +104,11 @@ class CCLSLR(BaseModel):
         self.modalities = tuple(m for m in MODALITIES if encoders[m] is not None)
         if not self.modalities:
             raise ValueError('CCLSLR: give rgb_encoder, pose_encoder or both (both are None)')
-        self.loss_weights = self._parse_loss_weights(losses)
-        if self.loss_weights['cross'] and len(self.modalities) < 2:
-            raise ValueError(f'CCLSLR: the cross-modal loss needs both encoders, only {self.modalities} '
-                             'given; set losses=dict(cross=0) for single-modality pre-training')
+        self.loss_weights = self._parse_loss_weights(losses, self.modalities)
+        for family, name in (('cross', 'cross-modal'), ('pl', 'pseudo-label')):
+            if any(self.loss_weights[family].values()) and len(self.modalities) < 2:
+                raise ValueError(f'CCLSLR: the {name} loss needs both encoders, only {self.modalities} '
+                                 f'given; set losses=dict({family}=0) for single-modality pre-training')
         if not 0.0 <= momentum <= 1.0:
             raise ValueError(f'CCLSLR: momentum must be in [0, 1], got {momentum}')
         if spm_topk > queue_size:
@@ -128,15 +144,54 @@ class CCLSLR(BaseModel):
                                  F.normalize(torch.randn(queue_size, encoder.out_channels), dim=1))
             self.register_buffer(f'queue_f_{m}', F.normalize(torch.randn(queue_size, feat_dim), dim=1))
         self.register_buffer('queue_ptr', torch.zeros(1, dtype=torch.long))
+        self._build_pseudo_label(pseudo_label)
+
+    def _build_pseudo_label(self, cfg: Optional[dict]) -> None:
+        """For each modality m with a ``pl`` weight: a linear classifier on g^m (query branch, trained) and
+        an online k-means over the *other* modality's g queue (buffers only, no gradient)."""
+        cfg = dict(cfg or {})
+        known = {'num_clusters', 'temperature', 'iters', 'seed'}
+        unknown = sorted(set(cfg) - known)
+        if unknown:
+            raise ValueError(f'CCLSLR: unknown pseudo_label option(s) {unknown}; known: {sorted(known)}')
+        self.pl_temperature = float(cfg.get('temperature', 0.1))
+        if self.pl_temperature <= 0:
+            raise ValueError(f'CCLSLR: pseudo_label temperature must be > 0, got {self.pl_temperature}')
+        num_clusters = int(cfg.get('num_clusters', 10))
+        self.pl_modalities = tuple(m for m in self.modalities if self.loss_weights['pl'][m])
+        for m in self.pl_modalities:
+            source = OTHER[m]
+            if num_clusters > self.queue_size:
+                raise ValueError(f'CCLSLR: pseudo_label num_clusters={num_clusters} exceeds '
+                                 f'queue_size={self.queue_size}')
+            setattr(self, f'pl_head_{m}', nn.Linear(getattr(self, f'{m}_encoder').out_channels,
+                                                    num_clusters))
+            setattr(self, f'kmeans_{source}', OnlineKMeans(
+                num_clusters, self.queue('g', source).shape[1], iters=int(cfg.get('iters', 5)),
+                seed=int(cfg.get('seed', 0))))
 
     @staticmethod
-    def _parse_loss_weights(losses: Optional[dict]) -> Dict[str, float]:
-        weights = dict(cl=1.0, spm=1.0, cross=1.0)
-        for key, value in (losses or {}).items():
-            if key not in weights:
-                raise ValueError(f'CCLSLR: unknown loss term {key!r} in losses; known: {LOSS_TERMS}')
-            weights[key] = float(value or 0.0)
-        if not any(weights.values()):
+    def _parse_loss_weights(losses: Optional[dict], modalities: Sequence[str]) -> Dict[str, Dict[str, float]]:
+        """``losses`` config -> {family: {term: weight}}; terms of absent modalities get weight 0."""
+        weights = {family: {t: DEFAULT_WEIGHTS[family] for t in terms}
+                   for family, terms in LOSS_TERMS.items()}
+        for family, value in (losses or {}).items():
+            if family not in LOSS_TERMS:
+                raise ValueError(f'CCLSLR: unknown loss term {family!r} in losses; '
+                                 f'known: {tuple(LOSS_TERMS)}')
+            if isinstance(value, dict):
+                bad = sorted(set(value) - set(LOSS_TERMS[family]))
+                if bad:
+                    raise ValueError(f'CCLSLR: unknown term(s) {bad} in losses[{family!r}]; known: '
+                                     f'{LOSS_TERMS[family]}')
+                weights[family].update({t: float(v or 0.0) for t, v in value.items()})
+            else:
+                weights[family] = {t: float(value or 0.0) for t in LOSS_TERMS[family]}
+        for family in ('cl', 'spm', 'pl'):
+            for m in MODALITIES:
+                if m not in modalities:
+                    weights[family][m] = 0.0
+        if not any(w for terms in weights.values() for w in terms.values()):
             raise ValueError('CCLSLR: every loss term is switched off')
         return weights
 
@@ -218,25 +273,43 @@ class CCLSLR(BaseModel):
         # Cloned because enqueue writes the buffers in place while the graph still needs them.
         queue_f = {m: self.queue('f', m).clone() for m in self.modalities}
         losses = {}
-        if w['cl']:
-            for m in self.modalities:
-                losses[f'loss_cl_{m}'] = w['cl'] * info_nce(
+        for m in self.modalities:
+            if w['cl'][m]:
+                losses[f'loss_cl_{m}'] = w['cl'][m] * info_nce(
                     query[m]['f'], key[m]['f'], queue_f[m], self.temperature)
-        if w['spm']:
+        if any(w['spm'].values()):
             targets = union_targets([spm_targets(query[m]['g'].detach(), self.queue('g', m), self.spm_topk)
                                      for m in self.modalities])
             for m in self.modalities:
+                if not w['spm'][m]:
+                    continue
                 if self.spm_form == 'bce':
                     loss = spm_loss(query[m]['f'], queue_f[m], targets, self.spm_temperature)
                 else:
                     loss = spm_nce_loss(query[m]['f'], key[m]['f'], queue_f[m], targets, self.spm_temperature)
-                losses[f'loss_spm_{m}'] = w['spm'] * loss
-        if w['cross']:
-            losses['loss_cross_r2p'] = w['cross'] * info_nce(
+                losses[f'loss_spm_{m}'] = w['spm'][m] * loss
+        if w['cross']['r2p']:
+            losses['loss_cross_r2p'] = w['cross']['r2p'] * info_nce(
                 query['pose']['f'], key['rgb']['f'], queue_f['rgb'], self.temperature)
-            losses['loss_cross_p2r'] = w['cross'] * info_nce(
+        if w['cross']['p2r']:
+            losses['loss_cross_p2r'] = w['cross']['p2r'] * info_nce(
                 query['rgb']['f'], key['pose']['f'], queue_f['pose'], self.temperature)
+        for m in self.pl_modalities:
+            targets = self.pseudo_labels(m, key)
+            logits = getattr(self, f'pl_head_{m}')(query[m]['g']) / self.pl_temperature
+            losses[f'loss_pl_{m}'] = w['pl'][m] * F.cross_entropy(logits, targets)
+            losses[f'pl_clusters_{m}'] = targets.unique().numel() * torch.ones((), device=logits.device)
         return losses
+
+    @torch.no_grad()
+    def pseudo_labels(self, modality: str, key: Features) -> torch.Tensor:
+        """(B,) targets of ``modality``'s pseudo-label term: refine the k-means of the other modality's g
+        queue (as it is before this step's keys are written), then assign this batch's keys g_k of that
+        modality to their nearest centroid."""
+        source = OTHER[modality]
+        kmeans = getattr(self, f'kmeans_{source}')
+        mean = kmeans.update(self.queue('g', source))
+        return kmeans.assign(key[source]['g'], mean)
 
     def loss(self, inputs: dict, data_samples: Optional[List[SignDataSample]] = None
              ) -> Dict[str, torch.Tensor]:
