@@ -27,7 +27,10 @@ model = dict(
     temperature=0.07,
     spm_topk=5,
     spm_temperature=0.02,
-    losses=dict(cl=1.0, spm=1.0, cross=1.0),
+    # The paper's terms. pl = cross-modal pseudo-labels (beyond the paper, off; see
+    # cclslr-xpl_tiny_1xb16-30e_synthetic.py and docs/pretraining.md), its settings below.
+    losses=dict(cl=1.0, spm=1.0, cross=1.0, pl=0.0),
+    pseudo_label=dict(num_clusters=10, temperature=0.1, iters=5),
     data_preprocessor=dict(
         type='SignDataPreprocessor', mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375]))
 

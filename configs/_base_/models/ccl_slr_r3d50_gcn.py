@@ -16,7 +16,8 @@ model = dict(
     spm_topk=10,
     spm_temperature=0.02,
     spm_form='bce',  # the paper's sigmoid BCE; 'softmax' = multi-positive InfoNCE (docs/pretraining.md)
-    losses=dict(cl=1.0, spm=1.0, cross=1.0),
+    # The paper's three terms; pl (cross-modal pseudo-labels, beyond the paper) is off.
+    losses=dict(cl=1.0, spm=1.0, cross=1.0, pl=0.0),
     data_preprocessor=dict(
         type='SignDataPreprocessor',
         mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375]))
