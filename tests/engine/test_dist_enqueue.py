@@ -24,13 +24,18 @@ def _worker(rank, world_size, init_file, out_dir):
         from cclslr.models.utils import concat_all_gather
 
         torch.manual_seed(0)  # same initial weights and queues on both ranks, as with a shared seed
-        model = build_tiny_model(queue_size=8)
+        # With the pseudo-label term: its k-means must agree across ranks without communicating.
+        model = build_tiny_model(queue_size=8, losses=dict(pl=dict(rgb=1.0)),
+                                 pseudo_label=dict(num_clusters=3))
         model.eval()  # no dropout: the keys recomputed below equal the enqueued ones
         inputs = _inputs(rank)
         losses = model.loss(inputs)
         own_keys = model.extract_key(inputs)  # no EMA step in between: the keys this step enqueued
         gathered = concat_all_gather(torch.full((2, 1), float(rank)))
-        torch.save(dict(state={k: v for k, v in model.state_dict().items() if k.startswith('queue')},
+        state = {k: v.clone() for k, v in model.state_dict().items() if k.startswith('queue')}
+        model.loss(_inputs(rank + 2))  # a second step: k-means over the queue holding both ranks' keys
+        centroids = model.kmeans_pose.centroids.clone()
+        torch.save(dict(state=state, centroids=centroids,
                         keys={m: {kind: t for kind, t in d.items()} for m, d in own_keys.items()},
                         losses={k: v.item() for k, v in losses.items()}, gathered=gathered),
                    os.path.join(out_dir, f'rank{rank}.pth'))
@@ -58,5 +63,8 @@ def test_two_ranks_enqueue_both_ranks_keys(tmp_path):
         # Both ranks hold identical queues.
         for name, value in state.items():
             assert torch.equal(value, res[0]['state'][name]), name
+    # The second step clustered the same gathered queue on both ranks: identical centroids.
+    assert torch.equal(res[0]['centroids'], res[1]['centroids'])
+    assert torch.allclose(res[0]['centroids'].norm(dim=1), torch.ones(3))
     # Different data on each rank -> different losses (the ranks really computed separately).
     assert res[0]['losses']['loss_cl_rgb'] != res[1]['losses']['loss_cl_rgb']
