@@ -1,6 +1,7 @@
 """The main job: CCL-SLR end to end on the synthetic sign dataset, on CPU, in about 10 minutes.
 
     python tools/demo.py [--work-dir work_dirs/demo] [--data-root data/synthetic_demo] [--quick]
+                         [--pretrain-config configs/demo/cclslr-xpl_tiny_1xb16-30e_synthetic.py]
 
 1. generates the synthetic demo dataset (skipped when it is already there);
 2. writes the Motion-Preserving-Masking cache of the training clips (frame-difference codec);
@@ -32,6 +33,9 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='CCL-SLR on the synthetic sign dataset, end to end')
     parser.add_argument('--work-dir', default='work_dirs/demo')
     parser.add_argument('--data-root', default='data/synthetic_demo')
+    parser.add_argument('--pretrain-config', default=PRETRAIN_CFG,
+                        help='pre-training config over the synthetic data (default: the CCL-SLR demo '
+                             'config; e.g. a variant of it)')
     parser.add_argument('--pretrain-epochs', type=int, default=None,
                         help='override the pre-training config (default: its max_epochs)')
     parser.add_argument('--finetune-epochs', type=int, default=None)
@@ -106,6 +110,8 @@ def knn_numbers(runner, knn_hook_cfg):
 
 def main(argv=None):
     args = parse_args(argv)
+    if not osp.isfile(args.pretrain_config):
+        sys.exit(f'tools/demo.py: --pretrain-config {args.pretrain_config}: no such file')
     register_all_modules(init_default_scope=False)
     allow_mmengine_checkpoint_globals()
     from mmengine.config import Config
@@ -120,9 +126,9 @@ def main(argv=None):
           f' {summary["num_clips"]} clips, {summary["num_classes"]} classes, splits {summary["splits"]}')
 
     _stage('2/6 Motion-Preserving Masking: mask cache of the training clips (frame-difference codec)')
-    make_masks(PRETRAIN_CFG, args.data_root, args.work_dir)
+    make_masks(osp.abspath(args.pretrain_config), args.data_root, args.work_dir)
 
-    pre_cfg = _with_data_root(Config.fromfile(PRETRAIN_CFG), args.data_root)
+    pre_cfg = _with_data_root(Config.fromfile(args.pretrain_config), args.data_root)
     knn_cfg = copy.deepcopy(next(h for h in pre_cfg.custom_hooks if h['type'] == 'KNNEvalHook'))
     if args.pretrain_epochs is not None:
         pre_cfg.train_cfg.max_epochs = args.pretrain_epochs
@@ -170,16 +176,18 @@ def main(argv=None):
         ft.train()
         results[variant, name] = ft.test()
 
-    print_table(knn_before, knn_after, results, time.time() - t0)
+    print_table(knn_before, knn_after, results, time.time() - t0, args.pretrain_config)
 
 
-def print_table(knn_before, knn_after, results, seconds):
+def print_table(knn_before, knn_after, results, seconds, pretrain_config=PRETRAIN_CFG):
     rows = [('k-NN top-1, RGB embedding', 'top1_rgb'), ('k-NN top-1, pose embedding', 'top1_pose'),
             ('k-NN top-1, fused embedding', 'top1_fused'),
             ('retrieval R@1, pose -> RGB', 'recall1_pose2rgb'),
             ('retrieval R@1, RGB -> pose', 'recall1_rgb2pose')]
     print('\n' + '=' * 72)
     print('CCL-SLR on the synthetic sign dataset (test signers unseen in training)')
+    if osp.abspath(pretrain_config) != osp.abspath(PRETRAIN_CFG):
+        print(f'pre-training config: {osp.relpath(osp.abspath(pretrain_config), REPO)}')
     print('-' * 72)
     print(f'{"embedding quality (%)":<40}{"random init":>15}{"pre-trained":>15}')
     for label, key in rows:
