@@ -20,6 +20,12 @@ def groups(n_per=6, dim=8, seed=0, offset=None):
     return F.normalize(torch.cat(rows), dim=1), torch.tensor(labels)
 
 
+def fit_assign(km, bank, rows):
+    """One update on ``bank``, then the clusters of ``rows``."""
+    km.update(bank)
+    return km.assign(rows)
+
+
 def same_partition(a, b):
     """True when two labelings group the items identically (up to renaming)."""
     return torch.equal(a[:, None] == a[None], b[:, None] == b[None])
@@ -29,8 +35,7 @@ def test_recovers_groups_inside_a_cone():
     x, labels = groups()
     assert (x @ x.t()).min() > 0.98  # raw rows all nearly parallel: centring is what separates them
     km = OnlineKMeans(3, 8, iters=10, seed=0)
-    mean = km.update(x)
-    assign = km.assign(x, mean)
+    assign = fit_assign(km, x, x)
     assert same_partition(assign, labels)
     assert torch.allclose(km.centroids.norm(dim=1), torch.ones(3))
     assert bool(km.initialised)
@@ -39,15 +44,15 @@ def test_recovers_groups_inside_a_cone():
 def test_warm_start_keeps_indices():
     x, labels = groups()
     km = OnlineKMeans(3, 8, iters=10, seed=0)
-    first = km.assign(x, km.update(x))
+    first = fit_assign(km, x, x)
     # Next step: the same groups in another order, new noise and a changed common part; cluster k still
     # means the same group (a fresh initialisation on these rows names the groups differently).
     y, _ = groups(seed=1, offset=12.0)
     perm = torch.randperm(len(y), generator=torch.Generator().manual_seed(1))
     y = y[perm]
-    assert torch.equal(km.assign(y, km.update(y)), first[perm])
+    assert torch.equal(fit_assign(km, y, y), first[perm])
     fresh = OnlineKMeans(3, 8, iters=10, seed=0)
-    renamed = fresh.assign(y, fresh.update(y))
+    renamed = fit_assign(fresh, y, y)
     assert same_partition(renamed, first[perm]) and not torch.equal(renamed, first[perm])
 
 
@@ -57,11 +62,11 @@ def test_empty_clusters_are_reseeded():
     x, labels = groups()
     km = OnlineKMeans(3, 8, iters=10, seed=0)
     km.update(F.normalize(torch.randn(18, 8, generator=torch.Generator().manual_seed(7)), dim=1))
-    assign = km.assign(x, km.update(x))
+    assign = fit_assign(km, x, x)
     assert assign.unique().numel() == 3 and same_partition(assign, labels)
     # More clusters than groups: every cluster ends up with rows (the spare ones split a group).
     km5 = OnlineKMeans(5, 8, iters=10, seed=0)
-    assign5 = km5.assign(x, km5.update(x))
+    assign5 = fit_assign(km5, x, x)
     assert assign5.unique().numel() == 5
     assert all(len(labels[assign5 == k].unique()) == 1 for k in range(5))  # still pure
 
@@ -84,7 +89,7 @@ def test_errors():
         OnlineKMeans(3, 4, iters=0)
     km = OnlineKMeans(3, 4)
     with pytest.raises(RuntimeError, match='before update'):
-        km.assign(torch.randn(2, 4), torch.zeros(4))
+        km.assign(torch.randn(2, 4))
     with pytest.raises(ValueError, match=r'\(N, 4\)'):
         km.update(torch.randn(5, 3))
     with pytest.raises(ValueError, match='2 rows for 3 clusters'):

@@ -159,11 +159,11 @@ class CCLSLR(BaseModel):
             raise ValueError(f'CCLSLR: pseudo_label temperature must be > 0, got {self.pl_temperature}')
         num_clusters = int(cfg.get('num_clusters', 10))
         self.pl_modalities = tuple(m for m in self.modalities if self.loss_weights['pl'][m])
+        if self.pl_modalities and num_clusters > self.queue_size:
+            raise ValueError(f'CCLSLR: pseudo_label num_clusters={num_clusters} exceeds '
+                             f'queue_size={self.queue_size}')
         for m in self.pl_modalities:
             source = OTHER[m]
-            if num_clusters > self.queue_size:
-                raise ValueError(f'CCLSLR: pseudo_label num_clusters={num_clusters} exceeds '
-                                 f'queue_size={self.queue_size}')
             setattr(self, f'pl_head_{m}', nn.Linear(getattr(self, f'{m}_encoder').out_channels,
                                                     num_clusters))
             setattr(self, f'kmeans_{source}', OnlineKMeans(
@@ -308,8 +308,8 @@ class CCLSLR(BaseModel):
         modality to their nearest centroid."""
         source = OTHER[modality]
         kmeans = getattr(self, f'kmeans_{source}')
-        mean = kmeans.update(self.queue('g', source))
-        return kmeans.assign(key[source]['g'], mean)
+        kmeans.update(self.queue('g', source))
+        return kmeans.assign(key[source]['g'])
 
     def loss(self, inputs: dict, data_samples: Optional[List[SignDataSample]] = None
              ) -> Dict[str, torch.Tensor]:

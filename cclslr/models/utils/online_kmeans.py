@@ -45,23 +45,24 @@ class OnlineKMeans(nn.Module):
         self.iters = iters
         self.seed = seed
         self.register_buffer('centroids', torch.zeros(num_clusters, dim))
+        # The bank's mean at the last update: rows are centred by it before clustering and assignment.
+        self.register_buffer('mean', torch.zeros(dim))
         self.register_buffer('initialised', torch.zeros(1, dtype=torch.bool))
 
-    @staticmethod
-    def centre(x: torch.Tensor, mean: torch.Tensor) -> torch.Tensor:
-        """(M, D) rows minus the (D,) mean, L2-normalised."""
-        return F.normalize(x - mean, dim=1)
+    def centre(self, x: torch.Tensor) -> torch.Tensor:
+        """(M, D) rows minus the bank mean of the last update, L2-normalised."""
+        return F.normalize(x - self.mean, dim=1)
 
     @torch.no_grad()
-    def update(self, bank: torch.Tensor) -> torch.Tensor:
-        """Refine the centroids on ``bank`` (N, D), N >= K; returns the (D,) mean used for centring."""
+    def update(self, bank: torch.Tensor) -> None:
+        """Refine the centroids on ``bank`` (N, D), N >= K, centred by its mean."""
         if bank.dim() != 2 or bank.shape[1] != self.centroids.shape[1]:
             raise ValueError(f'OnlineKMeans.update: bank must be (N, {self.centroids.shape[1]}), '
                              f'got {tuple(bank.shape)}')
         if bank.shape[0] < self.num_clusters:
             raise ValueError(f'OnlineKMeans.update: {bank.shape[0]} rows for {self.num_clusters} clusters')
-        mean = bank.mean(dim=0)
-        x = self.centre(bank, mean)
+        self.mean.copy_(bank.mean(dim=0))
+        x = self.centre(bank)
         centroids = self.centroids.clone()
         if not bool(self.initialised):
             gen = torch.Generator().manual_seed(self.seed)
@@ -83,11 +84,10 @@ class OnlineKMeans(nn.Module):
             centroids[filled] = F.normalize(sums[filled], dim=1)
         self.centroids.copy_(centroids)
         self.initialised.fill_(True)
-        return mean
 
     @torch.no_grad()
-    def assign(self, x: torch.Tensor, mean: torch.Tensor) -> torch.Tensor:
+    def assign(self, x: torch.Tensor) -> torch.Tensor:
         """Nearest centroid (by cosine) of each centred row of ``x`` (B, D) -> (B,) long."""
         if not bool(self.initialised):
             raise RuntimeError('OnlineKMeans.assign called before update')
-        return (self.centre(x, mean) @ self.centroids.t()).argmax(dim=1)
+        return (self.centre(x) @ self.centroids.t()).argmax(dim=1)
