@@ -101,11 +101,21 @@ def make_masks(config, data_root, work_dir):
     subprocess.run(cmd, check=True)
 
 
-def knn_numbers(runner, knn_hook_cfg):
+def knn_numbers(runner, knn_hook_cfg, shots):
+    """k-NN numbers with the whole labelled training split as memory bank, and with only the clips the
+    label-scarce fine-tuning sees (``shots``: the fine-tuning dataset's ``num_per_class`` and
+    ``subset_seed``; keys ``shots_top1_<m>``, k = clips per class). The second needs no training, so it
+    shows what the embedding gives a label-scarce task without the run-to-run noise of fine-tuning."""
     from cclslr.engine import knn_evaluate
     bank = runner.build_dataloader(knn_hook_cfg['dataloader'], seed=0)
     query = runner.build_dataloader(knn_hook_cfg['query_dataloader'], seed=0)
-    return knn_evaluate(runner.model, bank, query, k=knn_hook_cfg.get('k', 20))
+    out = knn_evaluate(runner.model, bank, query, k=knn_hook_cfg.get('k', 20))
+    few_cfg = copy.deepcopy(knn_hook_cfg['dataloader'])
+    few_cfg['dataset'].update(shots)
+    few = runner.build_dataloader(few_cfg, seed=0)
+    few_out = knn_evaluate(runner.model, few, query, k=shots['num_per_class'])
+    out.update({f'shots_{k}': v for k, v in few_out.items() if k.startswith('top1_')})
+    return out
 
 
 def main(argv=None):
@@ -129,6 +139,8 @@ def main(argv=None):
     make_masks(osp.abspath(args.pretrain_config), args.data_root, args.work_dir)
 
     pre_cfg = _with_data_root(Config.fromfile(args.pretrain_config), args.data_root)
+    ft_data = Config.fromfile(FINETUNE_CFG).train_dataloader.dataset
+    shots = dict(num_per_class=ft_data.num_per_class, subset_seed=ft_data.get('subset_seed', 0))
     knn_cfg = copy.deepcopy(next(h for h in pre_cfg.custom_hooks if h['type'] == 'KNNEvalHook'))
     if args.pretrain_epochs is not None:
         pre_cfg.train_cfg.max_epochs = args.pretrain_epochs
@@ -142,7 +154,7 @@ def main(argv=None):
 
     _stage('3/6 k-NN of randomly initialised encoders (bank: training signers, queries: test signers)')
     runner.model.init_weights()  # the Runner initialises at train(); the baseline needs it now
-    knn_before = knn_numbers(runner, knn_cfg)
+    knn_before = knn_numbers(runner, knn_cfg, shots)
     print(knn_before)
 
     _stage('4/6 CCL-SLR pre-training (no labels)')
@@ -152,7 +164,7 @@ def main(argv=None):
         pretrained = f.read().strip()
 
     _stage('5/6 k-NN after pre-training')
-    knn_after = knn_numbers(runner, knn_cfg)
+    knn_after = knn_numbers(runner, knn_cfg, shots)
     print(knn_after)
 
     results = {}
@@ -183,7 +195,10 @@ def print_table(knn_before, knn_after, results, seconds, pretrain_config=PRETRAI
     rows = [('k-NN top-1, RGB embedding', 'top1_rgb'), ('k-NN top-1, pose embedding', 'top1_pose'),
             ('k-NN top-1, fused embedding', 'top1_fused'),
             ('retrieval R@1, pose -> RGB', 'recall1_pose2rgb'),
-            ('retrieval R@1, RGB -> pose', 'recall1_rgb2pose')]
+            ('retrieval R@1, RGB -> pose', 'recall1_rgb2pose'),
+            ('k-NN top-1, 2 labels/class, RGB', 'shots_top1_rgb'),
+            ('k-NN top-1, 2 labels/class, pose', 'shots_top1_pose'),
+            ('k-NN top-1, 2 labels/class, fused', 'shots_top1_fused')]
     print('\n' + '=' * 72)
     print('CCL-SLR on the synthetic sign dataset (test signers unseen in training)')
     if osp.abspath(pretrain_config) != osp.abspath(PRETRAIN_CFG):

@@ -14,7 +14,7 @@ def test_main_job_quick(tmp_path, repo_root):
     for stage in range(1, 7):
         assert f'== {stage}/6' in out
     for row in ('k-NN top-1, RGB embedding', 'k-NN top-1, pose embedding', 'retrieval R@1, pose -> RGB',
-                'fused top1_instance', 'pose-only top5_instance'):
+                'k-NN top-1, 2 labels/class, pose', 'fused top1_instance', 'pose-only top5_instance'):
         assert re.search(re.escape(row) + r'\s+\d+\.\d\d\s+\d+\.\d\d', out), row
     assert (tmp_path / 'data' / 'mpm_masks').is_dir()  # the MPM stage wrote a cache
     assert any((tmp_path / 'wd' / 'pretrain').glob('*.pth'))
