@@ -37,3 +37,37 @@ def test_main_job_names_a_missing_config(tmp_path, repo_root):
     assert proc.returncode != 0
     assert '--pretrain-config configs/demo/nope.py: no such file' in proc.stderr
     assert not (tmp_path / 'data').exists()  # failed before generating anything
+
+
+def test_label_scarce_knn_uses_only_the_fine_tuning_clips(repo_root, monkeypatch):
+    # knn_numbers runs the k-NN twice: with the whole labelled split as memory bank, then with only the
+    # clips the 2-shot fine-tuning sees (its num_per_class / subset_seed), k = clips per class.
+    import importlib.util
+    import os.path as osp
+
+    import cclslr.engine
+    spec = importlib.util.spec_from_file_location('demo_tool', osp.join(repo_root, 'tools', 'demo.py'))
+    demo = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(demo)
+    calls = []
+
+    def fake_knn(model, bank, query, k):
+        calls.append((bank, query, k))
+        return {'top1_pose': 50.0 + len(calls), 'recall1_pose2rgb': 1.0}
+
+    class FakeRunner:
+        model = None
+
+        def build_dataloader(self, cfg, seed):
+            return cfg
+
+    monkeypatch.setattr(cclslr.engine, 'knn_evaluate', fake_knn)
+    hook = dict(k=10, dataloader=dict(dataset=dict(split='train')),
+                query_dataloader=dict(dataset=dict(split='test')))
+    out = demo.knn_numbers(FakeRunner(), hook, dict(num_per_class=2, subset_seed=7))
+    (bank1, q1, k1), (bank2, q2, k2) = calls
+    assert bank1 == dict(dataset=dict(split='train')) and k1 == 10
+    assert bank2 == dict(dataset=dict(split='train', num_per_class=2, subset_seed=7)) and k2 == 2
+    assert q1 == q2 == dict(dataset=dict(split='test'))
+    assert hook['dataloader'] == dict(dataset=dict(split='train'))  # the hook config is not changed
+    assert out == {'top1_pose': 51.0, 'recall1_pose2rgb': 1.0, 'shots_top1_pose': 52.0}
