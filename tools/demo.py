@@ -104,17 +104,21 @@ def make_masks(config, data_root, work_dir):
 def knn_numbers(runner, knn_hook_cfg, shots):
     """k-NN numbers with the whole labelled training split as memory bank, and with only the clips the
     label-scarce fine-tuning sees (``shots``: the fine-tuning dataset's ``num_per_class`` and
-    ``subset_seed``; keys ``shots_top1_<m>``, k = clips per class). The second needs no training, so it
-    shows what the embedding gives a label-scarce task without the run-to-run noise of fine-tuning."""
-    from cclslr.engine import knn_evaluate
-    bank = runner.build_dataloader(knn_hook_cfg['dataloader'], seed=0)
-    query = runner.build_dataloader(knn_hook_cfg['query_dataloader'], seed=0)
-    out = knn_evaluate(runner.model, bank, query, k=knn_hook_cfg.get('k', 20))
-    few_cfg = copy.deepcopy(knn_hook_cfg['dataloader'])
-    few_cfg['dataset'].update(shots)
-    few = runner.build_dataloader(few_cfg, seed=0)
-    few_out = knn_evaluate(runner.model, few, query, k=shots['num_per_class'])
-    out.update({f'shots_{k}': v for k, v in few_out.items() if k.startswith('top1_')})
+    ``subset_seed``; keys ``shots_top1_<m>``, k = clips per class; skipped when ``num_per_class`` is
+    None). The second needs no training, so it shows what the embedding gives a label-scarce task
+    without the run-to-run noise of fine-tuning. The test split is embedded once for both."""
+    from cclslr.engine.hooks import embed_for_eval, knn_scores
+    loaders = [runner.build_dataloader(knn_hook_cfg['dataloader'], seed=0),
+               runner.build_dataloader(knn_hook_cfg['query_dataloader'], seed=0)]
+    if shots.get('num_per_class') is not None:
+        few_cfg = copy.deepcopy(knn_hook_cfg['dataloader'])
+        few_cfg['dataset'].update(shots)
+        loaders.append(runner.build_dataloader(few_cfg, seed=0))
+    bank, query, *few = embed_for_eval(runner.model, *loaders)
+    out = knn_scores(bank, query, k=knn_hook_cfg.get('k', 20))
+    if few:
+        few_out = knn_scores(few[0], query, k=shots['num_per_class'])
+        out.update({f'shots_{k}': v for k, v in few_out.items() if k.startswith('top1_')})
     return out
 
 
@@ -140,7 +144,7 @@ def main(argv=None):
 
     pre_cfg = _with_data_root(Config.fromfile(args.pretrain_config), args.data_root)
     ft_data = Config.fromfile(FINETUNE_CFG).train_dataloader.dataset
-    shots = dict(num_per_class=ft_data.num_per_class, subset_seed=ft_data.get('subset_seed', 0))
+    shots = dict(num_per_class=ft_data.get('num_per_class'), subset_seed=ft_data.get('subset_seed', 0))
     knn_cfg = copy.deepcopy(next(h for h in pre_cfg.custom_hooks if h['type'] == 'KNNEvalHook'))
     if args.pretrain_epochs is not None:
         pre_cfg.train_cfg.max_epochs = args.pretrain_epochs

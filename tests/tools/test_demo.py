@@ -40,18 +40,23 @@ def test_main_job_names_a_missing_config(tmp_path, repo_root):
 
 
 def test_label_scarce_knn_uses_only_the_fine_tuning_clips(repo_root, monkeypatch):
-    # knn_numbers runs the k-NN twice: with the whole labelled split as memory bank, then with only the
-    # clips the 2-shot fine-tuning sees (its num_per_class / subset_seed), k = clips per class.
+    # knn_numbers scores the test split twice: against the whole labelled split, then against only the
+    # clips the 2-shot fine-tuning sees (its num_per_class / subset_seed), k = clips per class. The test
+    # split is embedded once.
     import importlib.util
     import os.path as osp
 
-    import cclslr.engine
+    import cclslr.engine.hooks as hooks
     spec = importlib.util.spec_from_file_location('demo_tool', osp.join(repo_root, 'tools', 'demo.py'))
     demo = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(demo)
-    calls = []
+    embedded, calls = [], []
 
-    def fake_knn(model, bank, query, k):
+    def fake_embed(model, *loaders):
+        embedded.append(loaders)
+        return list(loaders)  # "embeddings" = the loader configs, so the scores see which is which
+
+    def fake_scores(bank, query, k):
         calls.append((bank, query, k))
         return {'top1_pose': 50.0 + len(calls), 'recall1_pose2rgb': 1.0}
 
@@ -61,7 +66,8 @@ def test_label_scarce_knn_uses_only_the_fine_tuning_clips(repo_root, monkeypatch
         def build_dataloader(self, cfg, seed):
             return cfg
 
-    monkeypatch.setattr(cclslr.engine, 'knn_evaluate', fake_knn)
+    monkeypatch.setattr(hooks, 'embed_for_eval', fake_embed)
+    monkeypatch.setattr(hooks, 'knn_scores', fake_scores)
     hook = dict(k=10, dataloader=dict(dataset=dict(split='train')),
                 query_dataloader=dict(dataset=dict(split='test')))
     out = demo.knn_numbers(FakeRunner(), hook, dict(num_per_class=2, subset_seed=7))
@@ -69,5 +75,10 @@ def test_label_scarce_knn_uses_only_the_fine_tuning_clips(repo_root, monkeypatch
     assert bank1 == dict(dataset=dict(split='train')) and k1 == 10
     assert bank2 == dict(dataset=dict(split='train', num_per_class=2, subset_seed=7)) and k2 == 2
     assert q1 == q2 == dict(dataset=dict(split='test'))
+    assert len(embedded) == 1 and len(embedded[0]) == 3  # one pass, the test split once
     assert hook['dataloader'] == dict(dataset=dict(split='train'))  # the hook config is not changed
     assert out == {'top1_pose': 51.0, 'recall1_pose2rgb': 1.0, 'shots_top1_pose': 52.0}
+    # a fine-tuning config without num_per_class (all labels): no label-scarce rows
+    calls.clear()
+    out = demo.knn_numbers(FakeRunner(), hook, dict(num_per_class=None, subset_seed=0))
+    assert len(calls) == 1 and 'shots_top1_pose' not in out

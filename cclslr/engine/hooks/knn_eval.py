@@ -11,7 +11,7 @@ Protocol (our choice; Wu et al. 2018's weighted k-NN):
   nearest RGB f (RGB->pose likewise), over the query split (or the single split).
 All numbers are percentages.
 """
-from typing import Dict, Optional
+from typing import Dict, List, Optional
 
 import torch
 import torch.nn.functional as F
@@ -106,6 +106,37 @@ def _fused(emb: Dict[str, torch.Tensor]) -> torch.Tensor:
                      dim=1)
 
 
+def embed_for_eval(model, *dataloaders) -> List[Dict[str, torch.Tensor]]:
+    """:func:`extract_embeddings` of each dataloader, in eval mode; the model's train/eval mode and every
+    RNG are left as found, so evaluating does not change the course of training."""
+    rng = get_rng_state()
+    was_training = model.training
+    model.eval()
+    try:
+        return [extract_embeddings(model, loader) for loader in dataloaders]
+    finally:
+        model.train(was_training)
+        set_rng_state(rng)
+
+
+def knn_scores(bank: Dict[str, torch.Tensor], query: Optional[Dict[str, torch.Tensor]] = None, k: int = 20,
+               temperature: float = 0.07) -> Dict[str, float]:
+    """The numbers of :func:`knn_evaluate` from embeddings already extracted (:func:`embed_for_eval`), so
+    one query split can be scored against several memory banks without embedding it again."""
+    feats = {m: (bank[f'{m}_embedding'], None if query is None else query[f'{m}_embedding'])
+             for m in ('rgb', 'pose') if f'{m}_embedding' in bank}
+    if len(feats) == 2:
+        feats['fused'] = (_fused(bank), None if query is None else _fused(query))
+    q_labels = None if query is None else query['label']
+    metrics = {f'top1_{name}': knn_top1(b, bank['label'], q, q_labels, k, temperature)
+               for name, (b, q) in feats.items()}
+    split = bank if query is None else query
+    if 'rgb_projection' in split and 'pose_projection' in split:
+        metrics['recall1_pose2rgb'] = retrieval_recall_at1(split['pose_projection'], split['rgb_projection'])
+        metrics['recall1_rgb2pose'] = retrieval_recall_at1(split['rgb_projection'], split['pose_projection'])
+    return metrics
+
+
 def knn_evaluate(model, dataloader, query_dataloader=None, k: int = 20,
                  temperature: float = 0.07) -> Dict[str, float]:
     """Embed labelled clips with ``model`` (its query encoders) and score them without training.
@@ -120,24 +151,8 @@ def knn_evaluate(model, dataloader, query_dataloader=None, k: int = 20,
         keys the model's modalities allow. The model's train/eval mode and every RNG are left as found,
         so evaluating does not change the course of training.
     """
-    rng = get_rng_state()
-    was_training = model.training
-    model.eval()
-    try:
-        bank = extract_embeddings(model, dataloader)
-        query = extract_embeddings(model, query_dataloader) if query_dataloader is not None else None
-    finally:
-        model.train(was_training)
-        set_rng_state(rng)
-    feats = {m: (bank[f'{m}_embedding'], None if query is None else query[f'{m}_embedding'])
-             for m in ('rgb', 'pose') if f'{m}_embedding' in bank}
-    if len(feats) == 2:
-        feats['fused'] = (_fused(bank), None if query is None else _fused(query))
-    q_labels = None if query is None else query['label']
-    metrics = {f'top1_{name}': knn_top1(b, bank['label'], q, q_labels, k, temperature)
-               for name, (b, q) in feats.items()}
-    split = bank if query is None else query
-    if 'rgb_projection' in split and 'pose_projection' in split:
-        metrics['recall1_pose2rgb'] = retrieval_recall_at1(split['pose_projection'], split['rgb_projection'])
-        metrics['recall1_rgb2pose'] = retrieval_recall_at1(split['rgb_projection'], split['pose_projection'])
-    return metrics
+    if query_dataloader is None:
+        bank, = embed_for_eval(model, dataloader)
+        return knn_scores(bank, None, k, temperature)
+    bank, query = embed_for_eval(model, dataloader, query_dataloader)
+    return knn_scores(bank, query, k, temperature)
