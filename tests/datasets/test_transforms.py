@@ -141,3 +141,36 @@ def test_color_jitter_identity_and_grey():
     jitter = SignColorJitter(brightness=0.5, contrast=0, saturation=0, hue=0, prob=1.0)
     bright = jitter(dict(imgs=grey))['imgs']
     assert bright.shape == grey.shape and len(np.unique(bright)) == 1
+
+
+def test_frame_difference_keeps_motion_drops_static_content():
+    from cclslr.datasets.transforms import FrameDifference
+    rng = np.random.default_rng(0)
+    background = rng.integers(0, 256, (1, 8, 8, 3), dtype=np.uint8)
+    imgs = np.repeat(background, 4, axis=0)
+    imgs[2, 3, 4] = np.clip(imgs[2, 3, 4].astype(int) + 40, 0, 255)  # one pixel changes in frame 2 only
+    out = FrameDifference()(dict(imgs=imgs.copy(), filename='a.mp4'))['imgs']
+    assert out.shape == imgs.shape and out.dtype == np.uint8
+    expected = np.full(imgs.shape, 128, np.int16)  # static pixels and the first frame: grey
+    d = imgs[2, 3, 4].astype(np.int16) - imgs[1, 3, 4]
+    expected[2, 3, 4] = 128 + d
+    expected[3, 3, 4] = 128 - d  # and back in frame 3
+    assert np.array_equal(out, expected)
+    # gain scales the difference and saturates at the uint8 range
+    big = np.zeros((2, 1, 1, 3), np.uint8)
+    big[1] = 200
+    assert FrameDifference(gain=4)(dict(imgs=big))['imgs'][1, 0, 0].tolist() == [255, 255, 255]
+    assert FrameDifference(gain=0.5)(dict(imgs=big))['imgs'][1, 0, 0].tolist() == [178, 178, 178]
+    with pytest.raises(ValueError, match='b.mp4.*uint8'):
+        FrameDifference()(dict(imgs=imgs.astype(np.float32), filename='b.mp4'))
+    with pytest.raises(ValueError, match='gain'):
+        FrameDifference(gain=0)
+
+
+def test_iter_transforms_walks_into_wrappers():
+    from cclslr.datasets.transforms import iter_transforms
+    pipeline = [dict(type='DecordInit'),
+                dict(type='MultiView', transforms=[dict(type='DecodeFrames'), dict(type='FrameDifference')]),
+                dict(type='PackSignInputs')]
+    assert [t['type'] for t in iter_transforms(pipeline)] == [
+        'DecordInit', 'MultiView', 'DecodeFrames', 'FrameDifference', 'PackSignInputs']

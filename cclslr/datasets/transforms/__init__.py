@@ -1,4 +1,5 @@
 from .formatting import PackSignInputs
+from .frame_difference import FrameDifference
 from .loading import DecodeFrames, DecordInit, LoadPose, read_pose_file
 from .motion_mask import MotionMask
 from .pose import PoseJointMask, PoseNormalize, PoseRandomAffine, SelectKeypoints
@@ -6,9 +7,10 @@ from .score_aware_sampling import PackSignInputsWithHands, ScoreAwareHandSamplin
 from .rgb import (CropToBox, SignCenterCrop, SignColorJitter, SignFlip, SignRandomResizedCrop,
                   SignResize)
 from .temporal import PairedTemporalCrop
-from .wrappers import MultiView
+from .wrappers import MultiView, iter_transforms
 
-__all__ = ['PackSignInputs', 'DecodeFrames', 'DecordInit', 'LoadPose', 'read_pose_file', 'MotionMask',
+__all__ = ['PackSignInputs', 'FrameDifference', 'DecodeFrames', 'DecordInit', 'LoadPose', 'read_pose_file',
+           'MotionMask',
            'PoseJointMask', 'PoseNormalize', 'PoseRandomAffine', 'SelectKeypoints', 'CropToBox',
            'SignCenterCrop', 'SignColorJitter', 'SignFlip', 'SignRandomResizedCrop', 'SignResize',
-           'PairedTemporalCrop', 'MultiView']
+           'PairedTemporalCrop', 'MultiView', 'iter_transforms']

@@ -47,3 +47,11 @@ class MultiView(BaseTransform):
 
     def __repr__(self):
         return f'{type(self).__name__}(num_views={self.num_views}, transforms={self.transforms})'
+
+
+def iter_transforms(pipeline: List[dict]):
+    """Every transform config of a pipeline config, depth first, including those inside wrappers such as
+    ``MultiView`` (their ``transforms`` list): e.g. to ask whether a config uses ``FrameDifference``."""
+    for t in pipeline:
+        yield t
+        yield from iter_transforms(t.get('transforms', []))
