@@ -88,7 +88,11 @@ def main(argv=None):
             f.write('\n'.join(errors) + '\n')
         print(f'{len(errors)} clip(s) failed, see {log}', file=sys.stderr)
     mean = float(np.mean(fractions)) if fractions else float('nan')
-    print(f'wrote {len(fractions)} masks in {time.time() - t0:.1f} s; mean masked-out fraction {mean:.3f}')
+    if fractions:
+        print(f'wrote {len(fractions)} masks in {time.time() - t0:.1f} s; '
+              f'mean masked-out fraction {mean:.3f}')
+    else:  # everything was cached (or failed): there is no new mask to average
+        print(f'wrote 0 masks in {time.time() - t0:.1f} s')
     return dict(written=len(fractions), failed=len(errors), skipped=len(clips) - len(todo),
                 masked_fraction=mean)
 
