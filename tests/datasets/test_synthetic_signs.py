@@ -193,8 +193,15 @@ def test_reuses_complete_dataset_and_regenerates_on_change(tiny, tmp_path):
     assert not make_synthetic_dataset(small, overwrite=True, **kw)['skipped']
     os.remove(osp.join(small, 'poses', '00001.pkl'))                     # incomplete -> regenerate
     assert not make_synthetic_dataset(small, **kw)['skipped']
+    # A mask cache derived from the old videos (tools/demo.py writes <root>/mpm_masks) must not survive:
+    # the new clips reuse the video ids, so stale masks would be read as theirs.
+    os.makedirs(osp.join(small, 'mpm_masks'))
+    open(osp.join(small, 'mpm_masks', '00000.npz'), 'wb').close()
+    assert make_synthetic_dataset(small, **kw)['skipped']                # same data: the cache stays
+    assert osp.isfile(osp.join(small, 'mpm_masks', '00000.npz'))
     changed = make_synthetic_dataset(small, **{**kw, 'num_classes': 3})
     assert not changed['skipped'] and len(os.listdir(osp.join(small, 'videos'))) == 3 * 3
+    assert not osp.exists(osp.join(small, 'mpm_masks'))
 
 
 def test_bad_options_are_reported(tmp_path):

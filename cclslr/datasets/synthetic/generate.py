@@ -109,7 +109,9 @@ def _prepare_dir(out_dir: str, overwrite: bool) -> None:
     if osp.isdir(out_dir) and os.listdir(out_dir) and not ours and not overwrite:
         raise FileExistsError(f'{out_dir}: folder is not empty and holds no synthetic-dataset manifest.json; '
                               'choose another folder or pass overwrite=True (--overwrite)')
-    for sub in ('videos', 'poses', 'motion_gt'):
+    # mpm_masks/ is not written here but derived from these videos (tools/demo.py, generate_masks.py):
+    # masks of the old clips under the same video ids would be read as the new clips' masks.
+    for sub in ('videos', 'poses', 'motion_gt', 'mpm_masks'):
         if osp.isdir(osp.join(out_dir, sub)):
             shutil.rmtree(osp.join(out_dir, sub))
     for sub in ('videos', 'poses'):
