@@ -172,7 +172,8 @@ def main(argv=None):
     print(knn_after)
 
     results = {}
-    variants = (('fused', {}), ('pose-only', dict(rgb_backbone=None, rgb_head=None)))
+    variants = (('fused', {}), ('RGB-only', dict(pose_backbone=None, pose_head=None)),
+                ('pose-only', dict(rgb_backbone=None, rgb_head=None)))
     for (variant, model_override), (name, init) in itertools.product(
             variants, (('scratch', None), ('CCL-SLR', pretrained))):
         _stage(f'6/6 fine-tuning with 2 labels per class: {variant}, {name}')
@@ -192,10 +193,25 @@ def main(argv=None):
         ft.train()
         results[variant, name] = ft.test()
 
-    print_table(knn_before, knn_after, results, time.time() - t0, args.pretrain_config)
+    print_table(knn_before, knn_after, results, time.time() - t0, args.pretrain_config,
+                describe_objective(pre_cfg))
 
 
-def print_table(knn_before, knn_after, results, seconds, pretrain_config=PRETRAIN_CFG):
+def describe_objective(cfg) -> str:
+    """One line naming the pre-training's active loss terms and the RGB input, e.g.
+    ``loss terms: cl rgb+pose, spm pose, cross r2p+p2r; RGB input: frame differences``."""
+    from cclslr.models.algorithms.ccl_slr import CCLSLR
+    modalities = [m for m in ('rgb', 'pose') if cfg.model.get(f'{m}_encoder') is not None]
+    weights = CCLSLR._parse_loss_weights(cfg.model.get('losses'), modalities)
+    terms = ', '.join(f'{family} ' + '+'.join(t for t, w in ws.items() if w)
+                      for family, ws in weights.items() if any(ws.values()))
+    from cclslr.datasets.transforms import iter_transforms
+    steps = [t['type'] for t in iter_transforms(cfg.train_dataloader.dataset.pipeline)]
+    rgb = 'frame differences' if 'FrameDifference' in steps else 'frames'
+    return f'loss terms: {terms}; RGB input: {rgb}'
+
+
+def print_table(knn_before, knn_after, results, seconds, pretrain_config=PRETRAIN_CFG, objective=''):
     rows = [('k-NN top-1, RGB embedding', 'top1_rgb'), ('k-NN top-1, pose embedding', 'top1_pose'),
             ('k-NN top-1, fused embedding', 'top1_fused'),
             ('retrieval R@1, pose -> RGB', 'recall1_pose2rgb'),
@@ -207,6 +223,8 @@ def print_table(knn_before, knn_after, results, seconds, pretrain_config=PRETRAI
     print('CCL-SLR on the synthetic sign dataset (test signers unseen in training)')
     if osp.abspath(pretrain_config) != osp.abspath(PRETRAIN_CFG):
         print(f'pre-training config: {osp.relpath(osp.abspath(pretrain_config), REPO)}')
+    if objective:
+        print(objective)
     print('-' * 72)
     print(f'{"embedding quality (%)":<40}{"random init":>15}{"pre-trained":>15}')
     for label, key in rows:
@@ -214,7 +232,7 @@ def print_table(knn_before, knn_after, results, seconds, pretrain_config=PRETRAI
             print(f'{label:<40}{knn_before[key]:>15.2f}{knn_after[key]:>15.2f}')
     print('-' * 72)
     print(f'{"fine-tuned, 2 labels per class (%)":<40}{"scratch":>15}{"CCL-SLR":>15}')
-    for variant in ('fused', 'pose-only'):
+    for variant in ('fused', 'RGB-only', 'pose-only'):
         for key in ('top1_instance', 'top5_instance'):
             label = f'{variant} {key}'
             print(f'{label:<40}{results[variant, "scratch"][key]:>15.2f}'

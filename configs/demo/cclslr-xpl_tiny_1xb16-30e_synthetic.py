@@ -18,6 +18,7 @@ _view = [
     # No random resized crop, flip, colour jitter or MPM on RGB: cross-entropy on these 64x64 clips loses
     # half its accuracy under the random resized crop alone (docs/pretraining.md).
     dict(type='SignResize', scale={{_base_.img_size}}),
+    dict(type='FrameDifference'),  # as in the base config and its k-NN pipeline
     dict(type='PoseNormalize'),
     dict(type='PoseRandomAffine'),
     dict(type='PoseJointMask'),

@@ -1,7 +1,11 @@
 # CCL-SLR pre-training on the synthetic demo set (tools/data/make_synthetic_signs.py), sized to run on
-# one CPU in a few minutes: the same algorithm, losses and pipeline as the paper's config, with small
-# encoders (R3D-18 at 16 base channels, a 1-block pose encoder), 16 frames at 64x64, a queue of 128,
-# AdamW and a milder temporal crop (see below).
+# one CPU in a few minutes: the same algorithm and pipeline as the paper's config, with small encoders
+# (R3D-18 at 16 base channels, a 1-block pose encoder), 16 frames at 64x64, a queue of 128, AdamW and a
+# milder temporal crop (see below). Two departures from the paper, both measured over three data seeds
+# in docs/pretraining.md (its last section): the RGB encoder sees frame differences
+# (FrameDifference) and the SPM term is off. With RGB frames the small RGB encoder learns the signers'
+# rooms and clothes instead of the signs; with the SPM term's sigmoid BCE the projections collapse into a
+# cone at this scale. The paper-size configs keep both as the paper has them.
 #   python tools/data/make_synthetic_signs.py data/synthetic_demo && python tools/train.py THIS_CONFIG
 _base_ = ['../_base_/default_runtime.py']
 
@@ -27,9 +31,11 @@ model = dict(
     temperature=0.07,
     spm_topk=5,
     spm_temperature=0.02,
-    # The paper's terms. pl = cross-modal pseudo-labels (beyond the paper, off; see
+    # The paper's terms without SPM (its settings above stay, for `--cfg-options model.losses.spm=1`):
+    # RGB k-NN 40.0 -> 61.7 without it, 40.0 -> 30.0 with it, 40.0 -> 55.0 with it on pose only
+    # (seed 0). pl = cross-modal pseudo-labels (beyond the paper, off; see
     # cclslr-xpl_tiny_1xb16-30e_synthetic.py and docs/pretraining.md), its settings below.
-    losses=dict(cl=1.0, spm=1.0, cross=1.0, pl=0.0),
+    losses=dict(cl=1.0, spm=0.0, cross=1.0, pl=0.0),
     pseudo_label=dict(num_clusters=10, temperature=0.1, iters=5),
     data_preprocessor=dict(
         type='SignDataPreprocessor', mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375]))
@@ -45,6 +51,8 @@ _view = [
     dict(type='SignRandomResizedCrop', size=img_size, area_range=(0.5, 1.0)),
     dict(type='SignFlip', prob=0.5),
     dict(type='SignColorJitter'),
+    # Last RGB step, after MPM, crop, flip and jitter: static background and clothes cancel out.
+    dict(type='FrameDifference'),
     dict(type='PoseNormalize'),
     dict(type='PoseRandomAffine'),
     dict(type='PoseJointMask'),
@@ -62,6 +70,7 @@ test_pipeline = [
     dict(type='PairedTemporalCrop', clip_len=clip_len, test_mode=True),
     dict(type='DecodeFrames'),
     dict(type='SignResize', scale=img_size),
+    dict(type='FrameDifference'),
     dict(type='PoseNormalize'),
     dict(type='SelectKeypoints'),
     dict(type='PackSignInputs', modalities=('rgb', 'pose')),

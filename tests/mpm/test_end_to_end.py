@@ -44,8 +44,10 @@ def test_flow_masks_feed_the_pretraining_pipeline(tmp_path, repo_root):
     mm = next(t for t in view if t['type'] == 'MotionMask')
     # Every view masked, and a clip without a mask would be an error: the cache must cover them all.
     mm.update(cache_root=str(cache), prob=1.0, on_missing='error', keep_mask=True)
-    # Without colour jitter the masked-out pixels stay exactly black, which the check below counts.
-    ds_cfg.pipeline[2]['transforms'] = [t for t in view if t['type'] != 'SignColorJitter']
+    # Without colour jitter and frame differencing the masked-out pixels stay exactly black, which the
+    # check below counts.
+    ds_cfg.pipeline[2]['transforms'] = [t for t in view if t['type'] not in ('SignColorJitter',
+                                                                             'FrameDifference')]
     ds = DATASETS.build(ds_cfg)
     for i in range(len(ds)):
         sample_id = ds.get_data_info(i)['sample_id']

@@ -14,8 +14,11 @@ def test_main_job_quick(tmp_path, repo_root):
     for stage in range(1, 7):
         assert f'== {stage}/6' in out
     for row in ('k-NN top-1, RGB embedding', 'k-NN top-1, pose embedding', 'retrieval R@1, pose -> RGB',
-                'k-NN top-1, 2 labels/class, pose', 'fused top1_instance', 'pose-only top5_instance'):
+                'k-NN top-1, 2 labels/class, pose', 'fused top1_instance', 'RGB-only top1_instance',
+                'pose-only top5_instance'):
         assert re.search(re.escape(row) + r'\s+\d+\.\d\d\s+\d+\.\d\d', out), row
+    # the table says what the demo pre-training departs from the paper in
+    assert 'loss terms: cl rgb+pose, cross r2p+p2r; RGB input: frame differences' in out
     assert (tmp_path / 'data' / 'mpm_masks').is_dir()  # the MPM stage wrote a cache
     assert any((tmp_path / 'wd' / 'pretrain').glob('*.pth'))
 
@@ -27,6 +30,7 @@ def test_main_job_with_another_pretraining_config(tmp_path, repo_root):
                           cwd=repo_root, capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert 'pre-training config: configs/demo/cclslr-xpl_tiny_1xb16-30e_synthetic.py' in proc.stdout
+    assert 'loss terms: cl pose, spm pose, cross r2p, pl rgb; RGB input: frame differences' in proc.stdout
     assert re.search(r'pose-only top1_instance\s+\d+\.\d\d\s+\d+\.\d\d', proc.stdout)
 
 

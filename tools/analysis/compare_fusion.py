@@ -54,12 +54,22 @@ def parse_args():
 
 
 def pipeline(args):
+    # An RGB encoder pre-trained on frame differences (the demo config) must be fed them here too; the
+    # hand crops are decoded by ScoreAwareHandSampling itself and stay frames.
+    diff = []
+    if args.pretrain_config:
+        from mmengine.config import Config
+        from cclslr.datasets.transforms import iter_transforms
+        cfg = Config.fromfile(args.pretrain_config)
+        steps = iter_transforms(cfg.train_dataloader.dataset.pipeline)
+        if any(t['type'] == 'FrameDifference' for t in steps):
+            diff = [dict(type='FrameDifference')]
     return [
         dict(type='DecordInit'), dict(type='LoadPose'),
         dict(type='PairedTemporalCrop', clip_len=args.clip_len, test_mode=True),
         dict(type='ScoreAwareHandSampling', ratio=args.ratio, crop_size=args.crop_size, test_mode=True),
         dict(type='DecodeFrames'), dict(type='SignResize', scale=args.rgb_size),
-        dict(type='SignCenterCrop', size=args.rgb_size),
+        dict(type='SignCenterCrop', size=args.rgb_size), *diff,
         dict(type='PoseNormalize'), dict(type='SelectKeypoints'),
         dict(type='PackSignInputsWithHands', modalities=('rgb', 'pose'))]
 
