@@ -53,17 +53,24 @@ def parse_args():
     return p.parse_args()
 
 
+def encoders(args):
+    """The encoder configs and whether the RGB encoder reads frame differences: this script's small
+    defaults, or those of ``--pretrain-config`` (read once), so that ``--pretrained`` loads and is fed
+    what it was trained on. Returns ``dict(pose=..., rgb=..., frame_difference=bool)``."""
+    if not args.pretrain_config:
+        return dict(pose=copy.deepcopy(POSE), rgb=copy.deepcopy(RGB), frame_difference=False)
+    from mmengine.config import Config
+    from cclslr.datasets.transforms import iter_transforms
+    cfg = Config.fromfile(args.pretrain_config)
+    steps = iter_transforms(cfg.train_dataloader.dataset.pipeline)
+    return dict(pose=cfg.model.pose_encoder.to_dict(), rgb=cfg.model.rgb_encoder.to_dict(),
+                frame_difference=any(t['type'] == 'FrameDifference' for t in steps))
+
+
 def pipeline(args):
     # An RGB encoder pre-trained on frame differences (the demo config) must be fed them here too; the
     # hand crops are decoded by ScoreAwareHandSampling itself and stay frames.
-    diff = []
-    if args.pretrain_config:
-        from mmengine.config import Config
-        from cclslr.datasets.transforms import iter_transforms
-        cfg = Config.fromfile(args.pretrain_config)
-        steps = iter_transforms(cfg.train_dataloader.dataset.pipeline)
-        if any(t['type'] == 'FrameDifference' for t in steps):
-            diff = [dict(type='FrameDifference')]
+    diff = [dict(type='FrameDifference')] if args.encoders['frame_difference'] else []
     return [
         dict(type='DecordInit'), dict(type='LoadPose'),
         dict(type='PairedTemporalCrop', clip_len=args.clip_len, test_mode=True),
@@ -98,11 +105,7 @@ def load_split(args, split, per_class=None):
 
 
 def build(variant, num_classes, args, pretrained):
-    pose, rgb = copy.deepcopy(POSE), copy.deepcopy(RGB)
-    if args.pretrain_config:
-        from mmengine.config import Config
-        cfg = Config.fromfile(args.pretrain_config)
-        pose, rgb = cfg.model.pose_encoder.to_dict(), cfg.model.rgb_encoder.to_dict()
+    pose, rgb = copy.deepcopy(args.encoders['pose']), copy.deepcopy(args.encoders['rgb'])
     kw = dict(num_classes=num_classes, pose_backbone=pose, pose_head=dict(dropout=0.2))
     if pretrained:
         kw['init_from'] = dict(checkpoint=pretrained)
@@ -173,6 +176,7 @@ def main():
         make_synthetic_dataset(args.data_root, preset='demo', seed=0)
     if args.pretrained and not args.pretrain_config:
         raise SystemExit('--pretrained needs --pretrain-config (the encoders must match its sizes)')
+    args.encoders = encoders(args)
     train = load_split(args, 'train', per_class=args.shots)
     test = load_split(args, 'test')
     num_classes = int(max(train[1].max(), test[1].max())) + 1

@@ -10,7 +10,6 @@ from .temporal import PairedTemporalCrop
 from .wrappers import MultiView, iter_transforms
 
 __all__ = ['PackSignInputs', 'FrameDifference', 'DecodeFrames', 'DecordInit', 'LoadPose', 'read_pose_file',
-           'MotionMask',
-           'PoseJointMask', 'PoseNormalize', 'PoseRandomAffine', 'SelectKeypoints', 'CropToBox',
-           'SignCenterCrop', 'SignColorJitter', 'SignFlip', 'SignRandomResizedCrop', 'SignResize',
-           'PairedTemporalCrop', 'MultiView', 'iter_transforms']
+           'MotionMask', 'PoseJointMask', 'PoseNormalize', 'PoseRandomAffine', 'SelectKeypoints',
+           'CropToBox', 'SignCenterCrop', 'SignColorJitter', 'SignFlip', 'SignRandomResizedCrop',
+           'SignResize', 'PairedTemporalCrop', 'MultiView', 'iter_transforms']
