@@ -21,8 +21,6 @@ from mmengine.registry import OPTIMIZERS as MMENGINE_OPTIMIZERS
 from mmengine.registry import PARAM_SCHEDULERS as MMENGINE_PARAM_SCHEDULERS
 from mmengine.registry import RUNNERS as MMENGINE_RUNNERS
 from mmengine.registry import TRANSFORMS as MMENGINE_TRANSFORMS
-from mmengine.registry import VISBACKENDS as MMENGINE_VISBACKENDS
-from mmengine.registry import VISUALIZERS as MMENGINE_VISUALIZERS
 from mmengine.registry import WEIGHT_INITIALIZERS as MMENGINE_WEIGHT_INITIALIZERS
 from mmengine.registry import Registry
 
@@ -65,11 +63,7 @@ METRICS = Registry('metric', parent=MMENGINE_METRICS, scope=SCOPE, locations=['c
 EVALUATOR = Registry(
     'evaluator', parent=MMENGINE_EVALUATOR, scope=SCOPE, locations=['cclslr.evaluation'])
 
-# Visualisation and misc.
-VISUALIZERS = Registry(
-    'visualizer', parent=MMENGINE_VISUALIZERS, scope=SCOPE, locations=['cclslr.visualization'])
-VISBACKENDS = Registry(
-    'vis_backend', parent=MMENGINE_VISBACKENDS, scope=SCOPE, locations=['cclslr.visualization'])
+# Misc. (Visualizers and their backends are MMEngine's own, found in its root registries.)
 FUNCTIONS = Registry('function', parent=MMENGINE_FUNCTIONS, scope=SCOPE, locations=['cclslr.datasets'])
 
 # MPM latent codecs (flow, VAE, frame difference) live in their own registry: they are not models

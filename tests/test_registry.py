@@ -7,7 +7,7 @@ from cclslr import registry
 @pytest.mark.parametrize('name', ['RUNNERS', 'LOOPS', 'HOOKS', 'LOG_PROCESSORS', 'DATASETS', 'DATA_SAMPLERS',
                                   'TRANSFORMS', 'MODELS', 'MODEL_WRAPPERS', 'WEIGHT_INITIALIZERS',
                                   'OPTIMIZERS', 'OPTIM_WRAPPERS', 'OPTIM_WRAPPER_CONSTRUCTORS',
-                                  'PARAM_SCHEDULERS', 'METRICS', 'EVALUATOR', 'VISUALIZERS', 'VISBACKENDS',
+                                  'PARAM_SCHEDULERS', 'METRICS', 'EVALUATOR',
                                   'FUNCTIONS'])
 def test_child_registries_have_parent_scope_and_locations(name):
     reg = getattr(registry, name)

@@ -107,7 +107,7 @@ def knn_numbers(runner, knn_hook_cfg, shots):
     ``subset_seed``; keys ``shots_top1_<m>``, k = clips per class; skipped when ``num_per_class`` is
     None). The second needs no training, so it shows what the embedding gives a label-scarce task
     without the run-to-run noise of fine-tuning. The test split is embedded once for both."""
-    from cclslr.engine.hooks import embed_for_eval, knn_scores
+    from cclslr.evaluation import embed_for_eval, knn_scores
     loaders = [runner.build_dataloader(knn_hook_cfg['dataloader'], seed=0),
                runner.build_dataloader(knn_hook_cfg['query_dataloader'], seed=0)]
     if shots.get('num_per_class') is not None:

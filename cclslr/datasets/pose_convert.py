@@ -9,7 +9,7 @@ from typing import Sequence, Tuple
 
 import numpy as np
 
-from .keypoint_layout import NUM_WHOLEBODY
+from cclslr.structures.keypoint_layout import NUM_WHOLEBODY
 
 # ---------------------------------------------------------------- MMPose
 

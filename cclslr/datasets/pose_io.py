@@ -15,7 +15,7 @@ import tempfile
 
 import numpy as np
 
-from .keypoint_layout import NUM_WHOLEBODY
+from cclslr.structures.keypoint_layout import NUM_WHOLEBODY
 
 
 def save_unisign_pose(path: str, keypoints: np.ndarray, scores: np.ndarray, **extra) -> None:

@@ -1,3 +1,3 @@
-from .hooks import KNNEvalHook, ProgressBarHook, RNGStateHook, knn_evaluate
+from .hooks import KNNEvalHook, ProgressBarHook, RNGStateHook
 
-__all__ = ['KNNEvalHook', 'ProgressBarHook', 'RNGStateHook', 'knn_evaluate']
+__all__ = ['KNNEvalHook', 'ProgressBarHook', 'RNGStateHook']

@@ -11,7 +11,7 @@ from cclslr.datasets.mask_cache import save_mask
 from cclslr.datasets.transforms import (DecodeFrames, DecordInit, LoadPose, MultiView, SignRandomResizedCrop,
                                         read_pose_file)
 from cclslr.datasets.transforms.formatting import to_cthw
-from cclslr.datasets.transforms.loading import SharedFrames
+from cclslr.structures import SharedFrames
 from cclslr.registry import DATASETS, TRANSFORMS
 from cclslr.utils import register_all_modules
 

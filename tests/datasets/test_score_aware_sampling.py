@@ -5,7 +5,7 @@ import cv2
 import numpy as np
 import pytest
 
-from cclslr.datasets.keypoint_layout import WHOLEBODY_GROUPS
+from cclslr.structures.keypoint_layout import WHOLEBODY_GROUPS
 from cclslr.datasets.pose_io import save_unisign_pose
 from cclslr.datasets.transforms.score_aware_sampling import (FINGERTIPS, ScoreAwareHandSampling,
                                                              crop_square, select_hand_frames)

@@ -4,7 +4,7 @@ import pytest
 import torch
 from conftest import train_pipeline, wlasl_cfg
 
-from cclslr.datasets.keypoint_layout import KEPT_75
+from cclslr.structures.keypoint_layout import KEPT_75
 from cclslr.datasets.mask_cache import save_mask
 from cclslr.datasets.transforms import (MotionMask, PairedTemporalCrop, PoseNormalize, SelectKeypoints,
                                         SignFlip, SignRandomResizedCrop)

@@ -9,7 +9,8 @@ from mmengine.dataset import default_collate
 from torch.utils.data import DataLoader
 
 from ccl_tiny_parts import TinyTwoViewDataset, build_tiny_model
-from cclslr.engine.hooks import KNNEvalHook, knn_evaluate, knn_top1, retrieval_recall_at1
+from cclslr.engine.hooks import KNNEvalHook
+from cclslr.evaluation import knn_evaluate, knn_top1, retrieval_recall_at1
 
 
 def test_knn_top1_leave_one_out_by_hand():

@@ -9,7 +9,8 @@ from mmengine.hooks import Hook
 from mmengine.runner import Runner
 
 from ccl_tiny_parts import tiny_model_cfg  # noqa: F401  (registers the tiny components)
-from cclslr.engine.hooks import RNGStateHook, get_rng_state, set_rng_state
+from cclslr.engine.hooks import RNGStateHook
+from cclslr.utils.rng import get_rng_state, set_rng_state
 from cclslr.registry import HOOKS
 from cclslr.utils import allow_mmengine_checkpoint_globals
 

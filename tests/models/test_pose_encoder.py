@@ -1,9 +1,10 @@
 import pytest
 import torch
 
-from cclslr.datasets.keypoint_layout import GROUP_SLICES
+from cclslr.structures.keypoint_layout import GROUP_SLICES
 from cclslr.models.backbones import GroupGCN, PoseEncoder
-from cclslr.models.backbones.gcn import GROUP_EDGES, GROUP_SIZES, normalized_adjacency
+from cclslr.models.backbones.gcn import normalized_adjacency
+from cclslr.structures.keypoint_layout import GROUP_EDGES, GROUP_SIZES
 from cclslr.registry import MODELS
 
 TINY = dict(group_channels=16, gcn_channels=(8,), d_model=16, num_layers=1, num_heads=2, dropout=0.0)

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import torch
 
-from cclslr.apis import (ExtractionTask, WholeBodyPoseExtractor, collect_dataset_tasks,
+from cclslr.keypoints import (ExtractionTask, WholeBodyPoseExtractor, collect_dataset_tasks,
                                              collect_video_tasks, run_extraction, select_person)
 from cclslr.datasets.pose_io import load_unisign_pose
 
@@ -225,7 +225,7 @@ def test_dataset_mode_with_wlasl(assets, shared_data, tmp_path):
     from cclslr.registry import DATASETS
     if DATASETS.get('WLASLDataset') is None:
         pytest.skip('WLASLDataset is not registered yet')
-    from cclslr.apis import build_dataset_from_config
+    from cclslr.keypoints import build_dataset_from_config
     videos = osp.join(shared_data, 'videos')
     cfg = tmp_path / 'wlasl.py'
     cfg.write_text(f"""test_dataloader = dict(dataset=dict(

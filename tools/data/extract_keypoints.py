@@ -16,7 +16,7 @@ import argparse
 import os.path as osp
 import sys
 
-from cclslr.apis import (DEFAULT_POSE_CHECKPOINT, DEFAULT_POSE_CONFIG, build_dataset_from_config,
+from cclslr.keypoints import (DEFAULT_POSE_CHECKPOINT, DEFAULT_POSE_CONFIG, build_dataset_from_config,
                          collect_dataset_tasks, collect_video_tasks, run_extraction)
 
 

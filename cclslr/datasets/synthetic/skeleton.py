@@ -1,6 +1,6 @@
 """The 133 COCO-WholeBody keypoints of one frame, constructed from a signer's body and hand states.
 
-Index layout (0-based, see ``cclslr/datasets/keypoint_layout.py``): body 0-16, feet 17-22, face 23-90
+Index layout (0-based, see ``cclslr/structures/keypoint_layout.py``): body 0-16, feet 17-22, face 23-90
 (the 68-point face: jaw 23-39, brows 40-49, nose 50-58 with the tip at 53, eyes 59-70, outer lips 71-82,
 inner lips 83-90), left hand 91-111, right hand 112-132. "Left" is the signer's left, which is on the
 image right for a front-facing signer. The renderer draws exactly these points, so the pose file is the

@@ -8,7 +8,7 @@ from mmengine.logging import MMLogger
 
 from cclslr.registry import TRANSFORMS
 from ..mask_cache import load_mask
-from .loading import SharedFrames
+from cclslr.structures import SharedFrames
 
 ON_MISSING = ('pass', 'error', 'online')
 
@@ -22,7 +22,7 @@ class MotionMask(BaseTransform):
     right after ``DecodeFrames``, before any crop/flip: the geometric transforms then act on the masked
     frames. With ``keep_mask=True`` the mask also stays in ``results['motion_mask']`` and is cropped and
     flipped with the frames by the geometric transforms. Frames shared by the views
-    (:class:`~cclslr.datasets.transforms.loading.SharedFrames`) carry the mask lazily: it multiplies the
+    (:class:`~cclslr.structures.SharedFrames`) carry the mask lazily: it multiplies the
     cropped region only, with the same result as masking the full frames first.
 
     Args:

@@ -7,7 +7,7 @@ import numpy as np
 from mmcv.transforms import BaseTransform
 
 from cclslr.registry import TRANSFORMS
-from ..keypoint_layout import GROUP_SLICES, KEPT_75, NUM_KEPT, NUM_WHOLEBODY, WHOLEBODY_GROUPS
+from cclslr.structures.keypoint_layout import GROUP_SLICES, KEPT_75, NUM_KEPT, NUM_WHOLEBODY, WHOLEBODY_GROUPS
 
 
 def _groups(num_joints: int):

@@ -12,8 +12,8 @@ import numpy as np
 from mmcv.transforms import BaseTransform
 
 from cclslr.registry import TRANSFORMS
-from ..keypoint_layout import KEPT_75, NUM_KEPT, NUM_WHOLEBODY, flip_index
-from .loading import SharedFrames
+from cclslr.structures.keypoint_layout import KEPT_75, NUM_KEPT, NUM_WHOLEBODY, flip_index
+from cclslr.structures import SharedFrames
 
 _FLIP_INDEX = {NUM_WHOLEBODY: np.array(flip_index()), NUM_KEPT: np.array(flip_index(kept=KEPT_75))}
 

@@ -19,7 +19,7 @@ from mmcv.transforms import BaseTransform
 
 from cclslr.registry import TRANSFORMS
 
-from ..keypoint_layout import NUM_WHOLEBODY, WHOLEBODY_GROUPS
+from cclslr.structures.keypoint_layout import NUM_WHOLEBODY, WHOLEBODY_GROUPS
 from .formatting import PackSignInputs
 
 HANDS = ('left_hand', 'right_hand')

@@ -4,7 +4,7 @@ from typing import Optional, Union
 from mmengine.hooks import Hook
 
 from cclslr.registry import HOOKS
-from .knn_eval import knn_evaluate
+from cclslr.evaluation.knn import knn_evaluate
 
 
 @HOOKS.register_module()
@@ -18,7 +18,7 @@ class KNNEvalHook(Hook):
         query_dataloader: optional second split classified against ``dataloader`` (the memory bank).
         interval: evaluate every ``interval`` epochs (``by_epoch=True``) or iterations, and at the end.
         by_epoch: see ``interval``.
-        k, temperature: weighted k-NN parameters (see :mod:`.knn_eval`).
+        k, temperature: weighted k-NN parameters (see :mod:`cclslr.evaluation.knn`).
         eval_before_train: also evaluate once before the first iteration (the random-encoder baseline).
         prefix: the numbers go to ``runner.message_hub`` as ``<prefix>/top1_rgb`` etc., to the
             visualizer backends at the current iteration, and to the log as one line.

@@ -5,26 +5,16 @@ mouth). Each is a stack of :class:`GraphConv` layers on the group's natural skel
 additive refinement of the adjacency (as Uni-Sign learns its graph), applied to every frame on its own:
 there are no temporal edges, time is modelled afterwards by the Transformers.
 
-Edges are given in the group's local indices, in the order of the 75-point layout of
-``cclslr/datasets/keypoint_layout.py``.
+Edges and group sizes come from :mod:`cclslr.structures.keypoint_layout` (the group's local indices, in
+the order of the 75-point layout).
 """
 from typing import Sequence
 
 import torch
 import torch.nn as nn
 
-# COCO-WholeBody hand: 0 wrist, then 4 points per finger (thumb, index, middle, ring, little), base to tip.
-HAND_EDGES = [(0, 1 + 4 * f) for f in range(5)] + [(1 + 4 * f + i, 2 + 4 * f + i)
-                                                   for f in range(5) for i in range(3)]
-# Body (7): 0 nose, 1/2 left/right shoulder, 3/4 elbows, 5/6 wrists.
-BODY_EDGES = [(0, 1), (0, 2), (1, 2), (1, 3), (3, 5), (2, 4), (4, 6)]
-# Face (18): jaw contour 0..16 as a chain, 17 the nose, tied to the chin (8) so that it is not isolated.
-FACE_EDGES = [(i, i + 1) for i in range(16)] + [(17, 8)]
-# Mouth (8): the inner lips form a ring.
-MOUTH_EDGES = [(i, (i + 1) % 8) for i in range(8)]
+from cclslr.structures.keypoint_layout import GROUP_EDGES, GROUP_SIZES
 
-GROUP_EDGES = dict(hand=HAND_EDGES, body=BODY_EDGES, face=FACE_EDGES, mouth=MOUTH_EDGES)
-GROUP_SIZES = dict(hand=21, body=7, face=18, mouth=8)
 
 
 def normalized_adjacency(num_nodes: int, edges: Sequence) -> torch.Tensor:

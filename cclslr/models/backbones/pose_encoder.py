@@ -6,7 +6,7 @@ import torch
 import torch.nn as nn
 from mmengine.model import BaseModule
 
-from cclslr.datasets.keypoint_layout import GROUP_SLICES, NUM_KEPT
+from cclslr.structures.keypoint_layout import GROUP_SLICES, NUM_KEPT
 from cclslr.registry import MODELS
 
 from .gcn import GroupGCN

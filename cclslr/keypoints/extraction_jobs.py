@@ -1,6 +1,6 @@
 """Batch keypoint extraction: the videos to process, resumption, the worker pool and the error log.
 
-The per-video work is :class:`~cclslr.apis.keypoint_extraction.WholeBodyPoseExtractor`; this module
+The per-video work is :class:`~cclslr.keypoints.mmpose_extractor.WholeBodyPoseExtractor`; this module
 decides which videos to run (a folder or a dataset config), skips finished pose files, spreads the rest
 over worker processes (one model each) and records every failure without stopping the run.
 """
@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Dict, List, Optional, Sequence
 
 from cclslr.datasets.pose_io import load_unisign_pose
-from .keypoint_extraction import (DEFAULT_POSE_CHECKPOINT, DEFAULT_POSE_CONFIG, ExtractionTask,
+from .mmpose_extractor import (DEFAULT_POSE_CHECKPOINT, DEFAULT_POSE_CONFIG, ExtractionTask,
                                   WholeBodyPoseExtractor, _check_checkpoint, resolve_config)
 
 

@@ -19,7 +19,7 @@ from typing import List, Optional, Sequence
 
 import numpy as np
 
-from cclslr.datasets.keypoint_layout import NUM_WHOLEBODY
+from cclslr.structures.keypoint_layout import NUM_WHOLEBODY
 from cclslr.datasets.pose_io import save_unisign_pose
 
 # The paper's pose model (method.md §2): RTMPose-x trained on COCO-WholeBody, 384x288 input. The path is

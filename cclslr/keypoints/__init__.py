@@ -1,7 +1,7 @@
-"""High-level tools built on cclslr's components (keypoint extraction, ...)."""
+"""Offline whole-body keypoint extraction: the MMPose extractor and the batch job around it."""
 from .extraction_jobs import (ExtractionSummary, build_dataset_from_config, collect_dataset_tasks,
                               collect_video_tasks, is_finished, run_extraction)
-from .keypoint_extraction import (DEFAULT_POSE_CHECKPOINT, DEFAULT_POSE_CONFIG, ExtractionTask,
+from .mmpose_extractor import (DEFAULT_POSE_CHECKPOINT, DEFAULT_POSE_CONFIG, ExtractionTask,
                                   WholeBodyPoseExtractor, select_person)
 
 __all__ = ['DEFAULT_POSE_CHECKPOINT', 'DEFAULT_POSE_CONFIG', 'ExtractionSummary', 'ExtractionTask',

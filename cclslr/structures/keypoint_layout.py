@@ -1,4 +1,5 @@
-"""Keypoint layouts: COCO-WholeBody 133 points and the 75-point subset CCL-SLR keeps (method.md §2).
+"""Keypoint layouts: COCO-WholeBody 133 points, the 75-point subset CCL-SLR keeps, its groups, their
+skeleton edges and the left/right flip pairs (method.md §2, §4): one home for every index.
 
 The 75 points are ordered group by group, in the order of :data:`GROUPS`. Every pose tensor in cclslr
 after the ``SelectKeypoints`` transform uses this order, so the pose encoder can slice groups with
@@ -37,6 +38,22 @@ GROUP_ROOT_75 = dict(
     face=GROUP_SLICES['face'].start + 17,
     mouth=GROUP_SLICES['face'].start + 17,
 )
+
+# Skeleton edges of each GCN group, in the group's local indices (both hands share the hand graph).
+# COCO-WholeBody hand: 0 wrist, then 4 points per finger (thumb, index, middle, ring, little), base to tip.
+HAND_EDGES = [(0, 1 + 4 * f) for f in range(5)] + [(1 + 4 * f + i, 2 + 4 * f + i)
+                                                   for f in range(5) for i in range(3)]
+# Body (7): 0 nose, 1/2 left/right shoulder, 3/4 elbows, 5/6 wrists.
+BODY_EDGES = [(0, 1), (0, 2), (1, 2), (1, 3), (3, 5), (2, 4), (4, 6)]
+# Face (18): jaw contour 0..16 as a chain, 17 the nose, tied to the chin (8) so that it is not isolated.
+FACE_EDGES = [(i, i + 1) for i in range(16)] + [(17, 8)]
+# Mouth (8): the inner lips form a ring.
+MOUTH_EDGES = [(i, (i + 1) % 8) for i in range(8)]
+
+GROUP_EDGES = dict(hand=HAND_EDGES, body=BODY_EDGES, face=FACE_EDGES, mouth=MOUTH_EDGES)
+# Nodes per GCN group (the two hands share one graph).
+GROUP_SIZES = dict(hand=len(WHOLEBODY_GROUPS['left_hand']), body=len(WHOLEBODY_GROUPS['body']),
+                   face=len(WHOLEBODY_GROUPS['face']), mouth=len(WHOLEBODY_GROUPS['mouth']))
 
 # Left/right pairs of COCO-WholeBody used by horizontal flips (indices into the 133).
 _BODY_PAIRS = [(1, 2), (3, 4), (5, 6), (7, 8), (9, 10), (11, 12), (13, 14), (15, 16)]

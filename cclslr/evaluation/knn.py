@@ -18,7 +18,7 @@ import torch.nn.functional as F
 from mmengine import dist
 from mmengine.dist import collect_results
 
-from .rng_state_hook import get_rng_state, set_rng_state
+from cclslr.utils.rng import get_rng_state, set_rng_state
 
 FIELDS = ('rgb_embedding', 'pose_embedding', 'rgb_projection', 'pose_projection')
 
