@@ -98,10 +98,10 @@ def test_paper_sizes_in_the_main_configs():
     cfg = Config.fromfile(osp.join(REPO, 'configs', 'ccl_slr', 'pretrain_msasl.py'))
     with torch.device('meta'):
         model = MODELS.build(cfg.model)
-    rgb = sum(p.numel() for p in model.rgb_encoder.parameters())
-    assert 46.0e6 < rgb < 46.4e6  # R3D-50, 3x3x3 bottlenecks (method.md §4)
-    assert model.rgb_encoder.out_channels == 2048 and model.pose_encoder.out_channels == 1024
-    assert model.queue_size == 16384 and model.momentum == 0.999 and model.temperature == 0.07
-    assert model.spm_topk == 10 and model.spm_temperature == 0.02
+    rgb = sum(p.numel() for p in model.encoders['rgb'].parameters())
+    assert 46.0e6 < rgb < 46.4e6  # R3D-50, 3x3x3 bottlenecks (docs/method.md §4)
+    assert model.encoders['rgb'].out_channels == 2048 and model.encoders['pose'].out_channels == 1024
+    assert model.queues.size == 16384 and model.momentum == 0.999 and model.loss_cl.temperature == 0.07
+    assert model.spm_head.topk == 10 and model.spm_head.loss_module.temperature == 0.02
     assert cfg.train_dataloader.batch_size * 8 == 64 and cfg.train_cfg.max_epochs == 140
     assert cfg.optim_wrapper.optimizer.lr == 0.01 and cfg.param_scheduler[0].milestones == [100]

@@ -8,9 +8,11 @@
 _base_ = ['./cclslr_tiny_1xb16-30e_synthetic.py']
 
 model = dict(
+    type='CCLSLRPseudoLabel',
     losses=dict(_delete_=True, cl=dict(rgb=0.0, pose=1.0), spm=dict(rgb=0.0, pose=1.0),
-                cross=dict(r2p=1.0, p2r=0.0), pl=dict(rgb=1.0, pose=0.0)))
-# pseudo_label settings from the base: K = the demo's 10 signs, temperature 0.1, 5 Lloyd steps per step.
+                cross=dict(r2p=1.0, p2r=0.0), pl=dict(rgb=1.0, pose=0.0)),
+    # K = the demo's 10 signs, classifier temperature 0.1, 5 Lloyd steps per training step.
+    pseudo_label=dict(num_clusters=10, temperature=0.1, iters=5))
 
 _view = [
     dict(type='PairedTemporalCrop', clip_len={{_base_.clip_len}}, min_ratio=0.8),

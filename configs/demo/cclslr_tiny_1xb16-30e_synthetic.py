@@ -28,15 +28,11 @@ model = dict(
     # better (docs/pretraining.md), so the queue keeps enough negatives.
     queue_size=128,
     momentum=0.99,
-    temperature=0.07,
-    spm_topk=5,
-    spm_temperature=0.02,
-    # The paper's terms without SPM (its settings above stay, for `--cfg-options model.losses.spm=1`):
-    # RGB k-NN 40.0 -> 61.7 without it, 40.0 -> 30.0 with it, 40.0 -> 55.0 with it on pose only
-    # (seed 0). pl = cross-modal pseudo-labels (beyond the paper, off; see
-    # cclslr-xpl_tiny_1xb16-30e_synthetic.py and docs/pretraining.md), its settings below.
-    losses=dict(cl=1.0, spm=0.0, cross=1.0, pl=0.0),
-    pseudo_label=dict(num_clusters=10, temperature=0.1, iters=5),
+    loss_cl=dict(type='InfoNCELoss', temperature=0.07),
+    spm_head=dict(type='SPMHead', topk=5, loss=dict(type='SPMLoss', temperature=0.02)),
+    # The paper's terms without SPM: at this scale its sigmoid BCE collapses the projections into a cone
+    # (docs/notes/demo_experiments.md). Its head stays configured for `--cfg-options model.losses.spm=1`.
+    losses=dict(cl=1.0, spm=0.0, cross=1.0),
     data_preprocessor=dict(
         type='SignDataPreprocessor', mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375]))
 

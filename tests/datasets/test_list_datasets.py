@@ -75,18 +75,23 @@ def test_data_preprocessor_two_views_and_padding(tiny_wlasl):
     raw = batch['inputs']['rgb'][0][1].float()
     assert torch.allclose(out['rgb'][0][1], (raw - 100) / 50)
     # Single view of variable-length pose: padded, with the valid mask.
-    data = dict(inputs=dict(pose=[[torch.ones(3, 75, 3), torch.ones(5, 75, 3)]],
-                            pose_mask=[[torch.ones(3, dtype=torch.bool), torch.ones(5, dtype=torch.bool)]]))
+    data = dict(inputs=dict(pose=[[torch.ones(3, 75, 3), torch.ones(5, 75, 3)]]))
     pose_only = MODELS.build(dict(type='SignDataPreprocessor', modalities=('pose',)))
     out = pose_only(data)['inputs']
     assert set(out) == {'pose', 'pose_mask'} and out['pose'][0].shape == (2, 5, 75, 3)
     assert out['pose_mask'][0].tolist() == [[True] * 3 + [False] * 2, [True] * 5]
     assert out['pose'][0][0, 3:].abs().sum() == 0
-    stacked = pre(dict(inputs=dict(rgb=torch.zeros(2, 3, 4, 8, 8, dtype=torch.uint8),
-                                   pose=torch.zeros(2, 4, 75, 3))))['inputs']
+    # default_collate stacks each view: (N, ...) tensors in the list over views.
+    stacked = pre(dict(inputs=dict(rgb=[torch.zeros(2, 3, 4, 8, 8, dtype=torch.uint8)],
+                                   pose=[torch.zeros(2, 4, 75, 3)])))['inputs']
     assert stacked['rgb'][0].shape == (2, 3, 4, 8, 8) and stacked['pose_mask'][0].all()
-    with pytest.raises(KeyError, match='rgb'):
+    with pytest.raises(KeyError, match="no 'rgb' input"):
         pre(data)
+    with pytest.raises(TypeError, match=r"inputs\['pose'\] must be a non-empty list over views"):
+        pose_only(dict(inputs=dict(pose=torch.zeros(2, 4, 75, 3))))
+    with pytest.raises(KeyError, match='already has a pose_mask'):
+        pose_only(dict(inputs=dict(pose=[[torch.ones(3, 75, 3)]],
+                                   pose_mask=[[torch.ones(3, dtype=torch.bool)]])))
 
 
 def test_num_per_class_keeps_a_seeded_label_scarce_subset(tmp_path):

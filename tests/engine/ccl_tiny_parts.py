@@ -2,6 +2,7 @@
 import numpy as np
 import torch
 import torch.nn as nn
+from mmengine.registry import DefaultScope
 from torch.utils.data import Dataset
 
 from cclslr.models.algorithms.ccl_slr import CCLSLR
@@ -42,15 +43,17 @@ class TinyPoseEncoderE(nn.Module):
 def tiny_model_cfg(queue_size: int = 12, **kwargs) -> dict:
     cfg = dict(type='CCLSLR', rgb_encoder=dict(type='TinyRGBEncoderE'),
                pose_encoder=dict(type='TinyPoseEncoderE'), feat_dim=4, queue_size=queue_size,
-               momentum=0.9, spm_topk=2)
+               momentum=0.9, spm_head=dict(type='SPMHead', topk=2),
+               # Identity normalisation; it batches the views and makes the pose masks.
+               data_preprocessor=dict(type='SignDataPreprocessor', mean=(0, 0, 0), std=(1, 1, 1)))
     cfg.update(kwargs)
     return cfg
 
 
 def build_tiny_model(**kwargs) -> CCLSLR:
-    cfg = tiny_model_cfg(**kwargs)
-    cfg.pop('type')
-    model = CCLSLR(**cfg)
+    # In cclslr's scope explicitly: spawned worker processes have no default scope.
+    with DefaultScope.overwrite_default_scope('cclslr'):
+        model = MODELS.build(tiny_model_cfg(**kwargs))
     model.init_weights()
     return model
 
@@ -87,6 +90,5 @@ class TinyTwoViewDataset(Dataset):
             pose_views.append(pose * scale if self.views > 1 else pose)
         sample = SignDataSample().set_gt_label(label)
         sample.set_metainfo(dict(sample_id=str(index)))
-        return dict(inputs={'rgb': rgb_views, 'pose': pose_views,
-                            'pose_mask': [torch.ones(2, dtype=torch.bool)] * self.views},
+        return dict(inputs={'rgb': rgb_views, 'pose': pose_views},
                     data_samples=sample)

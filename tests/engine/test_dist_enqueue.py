@@ -25,8 +25,8 @@ def _worker(rank, world_size, init_file, out_dir):
 
         torch.manual_seed(0)  # same initial weights and queues on both ranks, as with a shared seed
         # With the pseudo-label term: its k-means must agree across ranks without communicating.
-        model = build_tiny_model(queue_size=8, losses=dict(pl=dict(rgb=1.0)),
-                                 pseudo_label=dict(num_clusters=3))
+        model = build_tiny_model(type='CCLSLRPseudoLabel', queue_size=8,
+                                 losses=dict(pl=dict(rgb=1.0, pose=0.0)), pseudo_label=dict(num_clusters=3))
         model.eval()  # no dropout: the keys recomputed below equal the enqueued ones
         inputs = _inputs(rank)
         losses = model.loss(inputs)
@@ -34,7 +34,7 @@ def _worker(rank, world_size, init_file, out_dir):
         gathered = concat_all_gather(torch.full((2, 1), float(rank)))
         state = {k: v.clone() for k, v in model.state_dict().items() if k.startswith('queue')}
         model.loss(_inputs(rank + 2))  # a second step: k-means over the queue holding both ranks' keys
-        centroids = model.kmeans_pose.centroids.clone()
+        centroids = model.kmeans['pose'].centroids.clone()
         torch.save(dict(state=state, centroids=centroids,
                         keys={m: {kind: t for kind, t in d.items()} for m, d in own_keys.items()},
                         losses={k: v.item() for k, v in losses.items()}, gathered=gathered),
@@ -54,11 +54,11 @@ def test_two_ranks_enqueue_both_ranks_keys(tmp_path):
     assert res[0]['gathered'].flatten().tolist() == [0.0, 0.0, 1.0, 1.0]
     for r in range(2):
         state = res[r]['state']
-        assert state['queue_ptr'].item() == 2 * BATCH  # the global batch was written
+        assert state['queues.ptr'].item() == 2 * BATCH  # the global batch was written
         for m in ('rgb', 'pose'):
             for kind in ('g', 'f'):
                 expected = torch.cat([res[0]['keys'][m][kind], res[1]['keys'][m][kind]])
-                written = state[f'queue_{kind}_{m}'][:2 * BATCH]
+                written = state[f'queues.{kind}_{m}'][:2 * BATCH]
                 assert torch.allclose(written, expected, atol=1e-6), (r, m, kind)
         # Both ranks hold identical queues.
         for name, value in state.items():

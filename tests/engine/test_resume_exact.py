@@ -49,7 +49,8 @@ def make_runner(work_dir, max_iters, resume_from=None, rng_hook=True):
     hooks = [dict(type='RecordLossHook')] + ([dict(type='RNGStateHook')] if rng_hook else [])
     cfg = dict(
         # With the (optional) pseudo-label term too, so that the k-means centroids are resumed as well.
-        model=tiny_model_cfg(queue_size=12, losses=dict(pl=dict(rgb=1.0)), pseudo_label=dict(num_clusters=3)),
+        model=tiny_model_cfg(type='CCLSLRPseudoLabel', queue_size=12,
+                             losses=dict(pl=dict(rgb=1.0, pose=0.0)), pseudo_label=dict(num_clusters=3)),
         work_dir=str(work_dir),
         experiment_name=f'{work_dir.parent.name}_{work_dir.name}',
         train_dataloader=dict(
@@ -79,9 +80,9 @@ def test_resumed_run_repeats_the_uninterrupted_losses(tmp_path, rng_hook):
     full.train()
     full_losses = recorded(full)
     assert sorted(full_losses) == [0, 1, 2, 3, 4, 5]
-    assert 'loss_pl_rgb' in full_losses[5] and bool(full.model.kmeans_pose.initialised)
+    assert 'loss_pl_rgb' in full_losses[5] and bool(full.model.kmeans['pose'].initialised)
     # The queues have been written (wrap-around included: 6 steps of 4 keys in 12 slots).
-    assert full.model.queue_ptr.item() == 0
+    assert full.model.queues.ptr.item() == 0
 
     checkpoint = str(tmp_path / 'full' / 'iter_3.pth')
     resumed = make_runner(tmp_path / 'resumed', max_iters=6, resume_from=checkpoint, rng_hook=rng_hook)

@@ -5,7 +5,7 @@ import pytest
 import torch
 import torch.nn as nn
 
-from cclslr.models.algorithms.ccl_slr import CCLSLR
+from cclslr.models.algorithms import CCLSLR
 from cclslr.models.losses import info_nce, spm_loss, spm_nce_loss
 from cclslr.models.utils import enqueue_lockstep, feature_spread
 from cclslr.registry import MODELS
@@ -41,12 +41,12 @@ class TinyPoseEncoderT(nn.Module):
         return self.fc(pooled.flatten(1))
 
 
-def build(queue_size=8, **kwargs):
+def build(queue_size=8, model_type=CCLSLR, **kwargs):
     cfg = dict(rgb_encoder=dict(type='TinyRGBEncoderT'), pose_encoder=dict(type='TinyPoseEncoderT'),
-               feat_dim=4, queue_size=queue_size, momentum=0.9, spm_topk=2)
+               feat_dim=4, queue_size=queue_size, momentum=0.9, spm_head=dict(type='SPMHead', topk=2))
     cfg.update(kwargs)
     torch.manual_seed(0)
-    model = CCLSLR(**cfg)
+    model = model_type(**cfg)
     model.init_weights()
     return model
 
@@ -78,29 +78,30 @@ def test_buffers_and_key_branch():
     model = build()
     names = dict(model.named_buffers())
     for m, d in (('rgb', 6), ('pose', 5)):
-        assert names[f'queue_g_{m}'].shape == (8, d)
-        assert names[f'queue_f_{m}'].shape == (8, 4)
-        assert torch.allclose(names[f'queue_f_{m}'].norm(dim=1), torch.ones(8))
-    assert names['queue_ptr'].tolist() == [0]
+        assert names[f'queues.g_{m}'].shape == (8, d) and model.queue('g', m) is names[f'queues.g_{m}']
+        assert names[f'queues.f_{m}'].shape == (8, 4)
+        assert torch.allclose(names[f'queues.f_{m}'].norm(dim=1), torch.ones(8))
+    assert names['queues.ptr'].tolist() == [0]
     # The key branch starts as a copy of the query branch and is out of the optimiser.
-    for p_q, p_k in zip(model.rgb_encoder.parameters(), model.key_rgb_encoder.parameters()):
+    for p_q, p_k in zip(model.encoders['rgb'].parameters(), model.key_encoders['rgb'].parameters()):
         assert torch.equal(p_q, p_k) and not p_k.requires_grad
-    trainable = {n.split('.')[0] for n, p in model.named_parameters() if p.requires_grad}
-    assert trainable == {'rgb_encoder', 'rgb_head', 'pose_encoder', 'pose_head'}
+    trainable = {'.'.join(n.split('.')[:2]) for n, p in model.named_parameters() if p.requires_grad}
+    assert trainable == {'encoders.rgb', 'heads.rgb', 'encoders.pose', 'heads.pose'}
     state = model.state_dict()
-    assert 'key_pose_head.mlp.0.weight' in state and 'queue_g_pose' in state and 'queue_ptr' in state
+    assert 'key_heads.pose.mlp.0.weight' in state and 'queues.g_pose' in state and 'queues.ptr' in state
 
 
 def test_momentum_update_numbers():
     model = build()
-    for p in model.pose_encoder.parameters():
+    for p in model.encoders['pose'].parameters():
         nn.init.constant_(p, 1.0)
-    for p in model.key_pose_encoder.parameters():
+    for p in model.key_encoders['pose'].parameters():
         nn.init.constant_(p, 0.0)
     model.momentum_update()
-    assert all(torch.allclose(p, torch.full_like(p, 0.1)) for p in model.key_pose_encoder.parameters())
+    key_pose = model.key_encoders['pose']
+    assert all(torch.allclose(p, torch.full_like(p, 0.1)) for p in key_pose.parameters())
     model.momentum_update()  # 0.9 * 0.1 + 0.1 * 1
-    assert all(torch.allclose(p, torch.full_like(p, 0.19)) for p in model.key_pose_encoder.parameters())
+    assert all(torch.allclose(p, torch.full_like(p, 0.19)) for p in key_pose.parameters())
 
 
 def test_loss_values_order_and_lockstep_enqueue():
@@ -140,15 +141,15 @@ def test_loss_values_order_and_lockstep_enqueue():
     assert 2 < y.sum(1).min() <= 4  # the union is larger than either top-2 alone here
 
     # The keys went into slots 0 and 1 of all four queues; the rest is untouched.
-    assert model.queue_ptr.item() == 2
+    assert model.queues.ptr.item() == 2
     for m in ('rgb', 'pose'):
         for kind in ('g', 'f'):
             assert torch.allclose(model.queue(kind, m)[:2], k[m][kind], atol=1e-6)
             assert torch.equal(model.queue(kind, m)[2:], reference.queue(kind, m)[2:])
 
 
-def test_softmax_spm_form_uses_the_key_and_the_mined_slots():
-    model = build(spm_form='softmax', spm_temperature=0.2)
+def test_softmax_spm_loss_uses_the_key_and_the_mined_slots():
+    model = build(spm_head=dict(type='SPMHead', topk=2, loss=dict(type='SPMSoftmaxLoss', temperature=0.2)))
     reference = copy.deepcopy(model)
     inputs = make_inputs()
     losses = model.loss(inputs)
@@ -171,7 +172,7 @@ def test_pointer_wraps_in_the_model():
     model = build(queue_size=5)
     for _ in range(3):
         model.loss(make_inputs())
-    assert model.queue_ptr.item() == 1  # 3 steps of 2 keys in 5 slots
+    assert model.queues.ptr.item() == 1  # 3 steps of 2 keys in 5 slots
 
 
 @pytest.mark.parametrize('losses,modalities,expected', [
@@ -192,8 +193,8 @@ def test_switching_terms_off(losses, modalities, expected):
     out = model.loss(make_inputs())
     assert {k for k in out if k.startswith('loss')} == expected
     assert {k for k in out if not k.startswith('loss')} == {f'spread_f_{m}' for m in modalities}
-    assert hasattr(model, 'key_rgb_encoder') == ('rgb' in modalities)
-    assert hasattr(model, 'queue_g_pose') == ('pose' in modalities)
+    assert ('rgb' in model.key_encoders) == ('rgb' in modalities)
+    assert ('g_pose' in model.queues.names) == ('pose' in modalities)
 
 
 def test_weights_scale_terms():
@@ -206,32 +207,41 @@ def test_weights_scale_terms():
 def test_config_errors():
     with pytest.raises(ValueError, match='unknown loss term'):
         build(losses=dict(single=1.0))
-    with pytest.raises(ValueError, match='cross-modal loss needs both'):
+    with pytest.raises(ValueError, match="'cross' loss needs both"):
         build(rgb_encoder=None)
     with pytest.raises(ValueError, match='rgb_encoder, pose_encoder or both'):
         build(rgb_encoder=None, pose_encoder=None)
     with pytest.raises(ValueError, match='every loss term'):
         build(losses=dict(cl=0, spm=0, cross=0))
-    with pytest.raises(ValueError, match='spm_form'):
-        build(spm_form='focal')
-    with pytest.raises(ValueError, match='two views'):
-        build().loss({'rgb': torch.zeros(2, 3, 2, 4, 4), 'pose': torch.zeros(2, 3, 4, 3)})
+    with pytest.raises(KeyError, match='SPMFocalLoss'):
+        build(spm_head=dict(type='SPMHead', loss=dict(type='SPMFocalLoss')))
+    with pytest.raises(ValueError, match='topk=9 exceeds queue_size=8'):
+        build(spm_head=dict(type='SPMHead', topk=9))
+    one_view = {k: v[:1] for k, v in make_inputs().items()}
+    with pytest.raises(ValueError, match=r"view 1 of 'rgb' requested but the inputs hold 1 view"):
+        build().loss(one_view)
+    with pytest.raises(TypeError, match='list over views'):
+        build().loss({'rgb': torch.zeros(2, 3, 2, 4, 4), 'pose': torch.zeros(2, 3, 4, 3),
+                      'pose_mask': torch.ones(2, 3, dtype=torch.bool)})
+    with pytest.raises(KeyError, match="lack 'pose_mask'"):
+        build().loss({k: v for k, v in make_inputs().items() if k != 'pose_mask'})
 
 
 def test_gradients_reach_only_the_query_branch():
     model = build()
     losses = model.loss(make_inputs())
     sum(losses.values()).backward()
-    for name in ('rgb_encoder', 'rgb_head', 'pose_encoder', 'pose_head'):
-        grads = [p.grad for p in getattr(model, name).parameters()]
-        assert all(g is not None for g in grads) and any(g.abs().sum() > 0 for g in grads), name
-        assert all(p.grad is None for p in getattr(model, 'key_' + name).parameters())
+    for query, key in ((model.encoders, model.key_encoders), (model.heads, model.key_heads)):
+        for m in ('rgb', 'pose'):
+            grads = [p.grad for p in query[m].parameters()]
+            assert all(g is not None for g in grads) and any(g.abs().sum() > 0 for g in grads), m
+            assert all(p.grad is None for p in key[m].parameters())
     assert not any(b.requires_grad for b in model.buffers())
 
 
 def test_predict_and_tensor_modes():
     model = build().eval()
-    inputs = {'rgb': [make_inputs()['rgb'][0]], 'pose': [make_inputs()['pose'][0]], 'pose_mask': None}
+    inputs = {k: v[:1] for k, v in make_inputs().items()}
     samples = model(inputs, mode='predict')
     assert len(samples) == 2
     assert samples[0].rgb_embedding.shape == (6,) and samples[0].pose_embedding.shape == (5,)
@@ -260,63 +270,24 @@ def test_per_term_weights():
         build(losses=dict(cross=dict(rgb=1.0)))
 
 
-def test_pseudo_label_term_is_off_by_default_and_builds_nothing():
-    model = build()
-    assert model.pl_modalities == ()
-    assert not any(n.startswith(('pl_head', 'kmeans')) for n in model.state_dict())
+class DotLoss(nn.Module):
+    """A stand-in contrastive loss with the InfoNCELoss interface: minus the mean query . key."""
+
+    def forward(self, query, key, queue):
+        return -(query * key).sum(1).mean()
 
 
-def test_pseudo_label_term_values_and_gradients():
-    cfg = dict(losses=dict(pl=dict(rgb=1.0)), pseudo_label=dict(num_clusters=3, temperature=0.5, seed=0))
-    model = build(**cfg)
-    assert model.pl_modalities == ('rgb',)
-    assert model.pl_head_rgb.out_features == 3 and model.kmeans_pose.centroids.shape == (3, 5)
+def test_contrastive_loss_is_built_from_the_config():
+    MODELS.register_module(module=DotLoss, force=True)
+    model = build(loss_cl=dict(type='DotLoss'), losses=dict(spm=0))
     reference = copy.deepcopy(model)
-    inputs = make_inputs(batch=4)
-    losses = model.loss(inputs)
-    assert {'loss_pl_rgb', 'pl_clusters_rgb'} <= set(losses) and 'loss_pl_pose' not in losses
-
-    # By hand: k-means of the pose g queue before the step, the pose *keys* assigned to it, CE of the
-    # RGB query's linear classifier at temperature 0.5.
-    q = reference.extract_query(inputs)
+    losses = model.loss(make_inputs())
+    q = reference.extract_query(make_inputs())
     reference.momentum_update()
-    k = reference.extract_key(inputs)
-    bank = reference.queue('g', 'pose')
-    reference.kmeans_pose.update(bank)
-    targets = reference.kmeans_pose.assign(k['pose']['g'])
-    expected = torch.nn.functional.cross_entropy(reference.pl_head_rgb(q['rgb']['g']) / 0.5, targets)
-    assert losses['loss_pl_rgb'].item() == pytest.approx(expected.item(), rel=1e-5)
-    assert losses['pl_clusters_rgb'].item() == targets.unique().numel()
-    assert torch.equal(model.kmeans_pose.centroids, reference.kmeans_pose.centroids)
-
-    # Only the RGB query encoder and the classifier learn from it; the pose side and keys do not.
-    model.zero_grad()
-    losses = model.loss(inputs)
-    losses['loss_pl_rgb'].backward()
-    assert model.pl_head_rgb.weight.grad.abs().sum() > 0
-    assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in model.rgb_encoder.parameters())
-    assert all(p.grad is None for p in model.pose_encoder.parameters())
-    assert all(p.grad is None for p in model.key_rgb_encoder.parameters())
-    # The centroids are state: saved with the checkpoint.
-    state = model.state_dict()
-    assert 'kmeans_pose.centroids' in state and 'pl_head_rgb.weight' in state
-
-
-def test_pseudo_label_only_rgb_objective():
-    # RGB taught only by the pose clusters: none of its contrastive terms computed.
-    model = build(losses=dict(cl=dict(rgb=0), spm=dict(rgb=0), cross=dict(p2r=0), pl=dict(rgb=1)),
-                  pseudo_label=dict(num_clusters=2))
-    out = model.loss(make_inputs(batch=4))
-    assert {k for k in out if k.startswith('loss')} == {'loss_cl_pose', 'loss_spm_pose', 'loss_cross_r2p',
-                                                        'loss_pl_rgb'}
-
-
-def test_pseudo_label_config_errors():
-    with pytest.raises(ValueError, match='pseudo-label loss needs both encoders'):
-        build(pose_encoder=None, losses=dict(cross=0, pl=1.0))
-    with pytest.raises(ValueError, match=r"unknown pseudo_label option\(s\) \['clusters'\]"):
-        build(losses=dict(pl=1.0), pseudo_label=dict(clusters=4))
-    with pytest.raises(ValueError, match='num_clusters=9 exceeds queue_size=8'):
-        build(losses=dict(pl=1.0), pseudo_label=dict(num_clusters=9))
-    with pytest.raises(ValueError, match='temperature must be > 0'):
-        build(losses=dict(pl=1.0), pseudo_label=dict(temperature=0))
+    k = reference.extract_key(make_inputs())
+    expected = -(q['rgb']['f'] * k['rgb']['f']).sum(1).mean()
+    assert losses['loss_cl_rgb'].item() == pytest.approx(expected.item(), rel=1e-5)
+    # The cross-modal terms use the same loss module, across modalities.
+    assert losses['loss_cross_r2p'].item() == pytest.approx(
+        -(q['pose']['f'] * k['rgb']['f']).sum(1).mean().item(), rel=1e-5)
+    assert isinstance(model.loss_cl, DotLoss)

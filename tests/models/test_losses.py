@@ -61,7 +61,7 @@ def test_spm_loss_by_hand():
     zs = [0.0 / tau, -1.0 / tau, 0.8 / tau]
     expected = sum(_softplus(z) - t * z for z, t in zip(zs, [1.0, 0.0, 1.0])) / 3
     assert spm_loss(f_q, queue_f, y, tau).item() == pytest.approx(expected, rel=1e-5)
-    assert SPMLoss(tau)(f_q, queue_f, y).item() == pytest.approx(expected, rel=1e-5)
+    assert SPMLoss(tau)(f_q, None, queue_f, y).item() == pytest.approx(expected, rel=1e-5)
     # The logits reach +-50 here: a naive log(sigmoid) would give inf, the logits form stays finite.
     assert torch.isfinite(spm_loss(f_q, -queue_f, y, tau))
     with pytest.raises(ValueError, match='spm_loss'):

@@ -53,7 +53,7 @@ def test_modes_fused():
 def test_single_modality_and_first_view():
     inputs, samples = batch()
     pose_only = build(rgb_backbone=None).eval()
-    assert pose_only.rgb_backbone is None and pose_only.branches == ['pose']
+    assert 'rgb' not in pose_only.backbones and pose_only.modalities == ('pose',)
     assert set(pose_only(inputs, samples, mode='loss')) == {'loss_pose', 'top1_pose'}
     rgb_only = build(pose_backbone=None).eval()
     ref = rgb_only({'rgb': inputs['rgb']}, mode='tensor')['rgb']
@@ -63,6 +63,10 @@ def test_single_modality_and_first_view():
         rgb_only({'pose': inputs['pose']}, mode='tensor')
     with pytest.raises(ValueError, match='at least one'):
         SignRecognizer(NUM_CLASSES)
+    with pytest.raises(ValueError, match='rgb_head is given but rgb_backbone is None'):
+        build(rgb_backbone=None, rgb_head=dict(dropout=0.5))
+    with pytest.raises(TypeError, match='list over views'):
+        rgb_only({'rgb': inputs['rgb'][0]}, mode='tensor')
 
 
 def test_head_options_and_backward():
@@ -74,7 +78,7 @@ def test_head_options_and_backward():
     assert torch.allclose(loss, F.cross_entropy(logits, torch.tensor([0, 1]), label_smoothing=0.1))
     model.train()
     model(inputs, samples, mode='loss')['loss_pose'].backward()
-    assert model.pose_head.fc.weight.grad.abs().sum() > 0
+    assert model.heads['pose'].fc.weight.grad.abs().sum() > 0
     bad = [SignDataSample().set_gt_label(-1), SignDataSample().set_gt_label(0)]
     with pytest.raises(ValueError, match='labels must lie'):
         model(inputs, bad, mode='loss')
@@ -84,7 +88,7 @@ def _pretrain_checkpoint(path, pose=POSE, extra=None):
     """A checkpoint as MMEngine's CheckpointHook writes it, from a real CCLSLR model."""
     torch.manual_seed(123)
     algo = MODELS.build(dict(type='CCLSLR', rgb_encoder=RGB, pose_encoder=pose, queue_size=16,
-                             feat_dim=8, spm_topk=2))
+                             feat_dim=8, spm_head=dict(type='SPMHead', topk=2)))
     state = algo.state_dict()
     state.update(extra or {})
     hub = HistoryBuffer()
@@ -100,22 +104,24 @@ def test_init_from_pretraining_checkpoint_copies_exactly(tmp_path):
     model = build(init_from=dict(checkpoint=str(path)))
 
     def check():
-        for ours, theirs in (('rgb_backbone', 'rgb_encoder.'), ('pose_backbone', 'pose_encoder.')):
-            for k, v in getattr(model, ours).state_dict().items():
+        for m in ('rgb', 'pose'):
+            theirs = f'encoders.{m}.'
+            for k, v in model.backbones[m].state_dict().items():
                 assert torch.equal(v, state[theirs + k]), k
 
     check()
-    head_before = model.pose_head.fc.weight.clone()
+    head_before = model.heads['pose'].fc.weight.clone()
     model.init_weights()  # what MMEngine's Runner calls after building the model
     check()
-    assert not torch.equal(model.pose_head.fc.weight, head_before)  # heads are (re-)initialised
+    assert not torch.equal(model.heads['pose'].fc.weight, head_before)  # heads are (re-)initialised
 
     # Pose-only fine-tuning from the two-modality checkpoint.
     pose_only = build(rgb_backbone=None, init_from=dict(checkpoint=str(path)))
-    assert torch.equal(pose_only.pose_backbone.manual.proj.weight, state['pose_encoder.manual.proj.weight'])
+    proj = state['encoders.pose.manual.proj.weight']
+    assert torch.equal(pose_only.backbones['pose'].manual.proj.weight, proj)
     # A bare path is the command-line shorthand (--cfg-options model.init_from=PATH).
     short = build(rgb_backbone=None, init_from=str(path))
-    assert torch.equal(short.pose_backbone.manual.proj.weight, state['pose_encoder.manual.proj.weight'])
+    assert torch.equal(short.backbones['pose'].manual.proj.weight, proj)
 
 
 def test_init_from_mismatch_errors(tmp_path):
@@ -124,12 +130,14 @@ def test_init_from_mismatch_errors(tmp_path):
     first = r"gcns\.hand\.layers\.0\.linear\.weight: checkpoint \(12, 3\) vs model \(8, 3\)"
     with pytest.raises(RuntimeError, match=r"ckpt\.pth.*shape mismatches: \['" + first):
         build(init_from=dict(checkpoint=str(path)))
-    _pretrain_checkpoint(path, extra={'pose_encoder.extra.weight': torch.zeros(1)})
+    _pretrain_checkpoint(path, extra={'encoders.pose.extra.weight': torch.zeros(1)})
     with pytest.raises(RuntimeError, match=r"unexpected keys: \['extra\.weight'\]"):
         build(init_from=dict(checkpoint=str(path)))
     with pytest.raises(RuntimeError, match='no weights under prefix'):
-        build(init_from=dict(checkpoint=str(path), prefix_map={'pose_backbone': 'student.'}),
+        build(init_from=dict(checkpoint=str(path), prefix_map={'pose': 'student.'}),
               rgb_backbone=None)
+    with pytest.raises(ValueError, match="unknown modality 'pose_backbone'"):
+        build(init_from=dict(checkpoint=str(path), prefix_map={'pose_backbone': 'encoders.pose.'}))
     with pytest.raises(ValueError, match='init_from takes'):
         build(init_from=dict(path=str(path)))
     with pytest.raises(FileNotFoundError):
@@ -142,8 +150,7 @@ class _ClipList(torch.utils.data.Dataset):
     def __init__(self):
         g = torch.Generator().manual_seed(0)
         self.items = [dict(inputs={'rgb': [torch.randn(3, 4, 32, 32, generator=g)],
-                                   'pose': [torch.randn(4, 75, 3, generator=g)],
-                                   'pose_mask': [torch.ones(4, dtype=torch.bool)]},
+                                   'pose': [torch.randn(4, 75, 3, generator=g)]},
                            data_samples=SignDataSample().set_gt_label(i % 3)) for i in range(6)]
 
     def __len__(self):
@@ -161,7 +168,8 @@ def test_runner_keeps_loaded_encoder_and_evaluates(tmp_path):
                   collate_fn=dict(type='default_collate'), num_workers=0)
     runner = Runner(
         model=dict(type='SignRecognizer', num_classes=3, rgb_backbone=RGB, pose_backbone=POSE,
-                   init_from=dict(checkpoint=str(path))),
+                   init_from=dict(checkpoint=str(path)),
+                   data_preprocessor=dict(type='SignDataPreprocessor', mean=(0, 0, 0), std=(1, 1, 1))),
         work_dir=str(tmp_path / 'work'), train_dataloader=loader, val_dataloader=loader,
         train_cfg=dict(by_epoch=True, max_epochs=1, val_interval=1), val_cfg=dict(),
         val_evaluator=dict(type='ISLRAccuracy', topk=(1, 2)),
@@ -170,10 +178,10 @@ def test_runner_keeps_loaded_encoder_and_evaluates(tmp_path):
         default_hooks=dict(checkpoint=dict(type='CheckpointHook', interval=1, save_last=False)),
         default_scope='cclslr')
     runner.train()
-    for ours, theirs in (('rgb_backbone', 'rgb_encoder.'), ('pose_backbone', 'pose_encoder.')):
+    for m in ('rgb', 'pose'):
         # parameters only: BN running statistics do move in a training step, even at lr 0
-        for k, v in getattr(runner.model, ours).named_parameters():
-            assert torch.equal(v, state[theirs + k]), k
+        for k, v in runner.model.backbones[m].named_parameters():
+            assert torch.equal(v, state[f'encoders.{m}.' + k]), k
     metrics = runner.val_loop.run()
     assert set(metrics) == {'top1_instance', 'top2_instance', 'top1_class', 'top2_class'}
     assert 0.0 <= metrics['top1_instance'] <= metrics['top2_instance'] <= 100.0

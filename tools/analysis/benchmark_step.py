@@ -59,8 +59,7 @@ def fake_batch(batch: int, frames: int, size: int) -> dict:
     return dict(inputs={
         'rgb': [[torch.randint(0, 256, (3, frames, size, size), dtype=torch.uint8) for _ in range(batch)]
                 for _ in views],
-        'pose': [[torch.rand(frames, 75, 3) * 2 - 1 for _ in range(batch)] for _ in views],
-        'pose_mask': [[torch.ones(frames, dtype=torch.bool) for _ in range(batch)] for _ in views]})
+        'pose': [[torch.rand(frames, 75, 3) * 2 - 1 for _ in range(batch)] for _ in views]})
 
 
 class Timer:

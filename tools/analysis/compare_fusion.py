@@ -120,7 +120,7 @@ def build(variant, num_classes, args, pretrained):
 def select(inputs, variant, idx):
     keys = ['pose', 'pose_mask'] + (['rgb'] if variant == 'late' else []) + \
         ([k for k in inputs if k.startswith('hand_')] if variant == 'pgf' else [])
-    return {k: inputs[k][idx] for k in keys}
+    return {k: [inputs[k][idx]] for k in keys}  # one view, as the model inputs hold it
 
 
 def logits_of(model, inputs):

@@ -7,9 +7,7 @@ import torch
 from mmcv.transforms import BaseTransform
 
 from cclslr.registry import TRANSFORMS
-from cclslr.structures import SignDataSample
-
-MODALITIES = ('rgb', 'pose')
+from cclslr.structures import MODALITIES, SignDataSample, check_modalities
 
 
 def to_cthw(imgs: np.ndarray) -> np.ndarray:
@@ -26,11 +24,10 @@ def to_cthw(imgs: np.ndarray) -> np.ndarray:
 @TRANSFORMS.register_module()
 class PackSignInputs(BaseTransform):
     """Pack one clip (single view, or the ``views`` of :class:`MultiView`) into
-    ``{'inputs': {'rgb': [uint8 (3, T, H, W)], 'pose': [float32 (T, J, 3)], 'pose_mask': [bool (T,)]},
-    'data_samples': SignDataSample}`` with one list entry per view.
-
-    Pose channels are (x, y, score). ``pose_mask`` marks valid frames (all frames of a sampled view
-    are valid; padding is added by the data preprocessor when lengths differ).
+    ``{'inputs': {'rgb': [uint8 (3, T, H, W)], 'pose': [float32 (T, J, 3)]}, 'data_samples':
+    SignDataSample}`` with one list entry per view, even for a single view (the contract of
+    :mod:`cclslr.structures.inputs`). Pose channels are (x, y, score); the data preprocessor pads
+    sequences of different lengths and makes their ``pose_mask``.
 
     Args:
         modalities: any subset of ('rgb', 'pose').
@@ -39,10 +36,8 @@ class PackSignInputs(BaseTransform):
 
     def __init__(self, modalities: Sequence[str] = MODALITIES,
                  meta_keys: Sequence[str] = ('sample_id', 'video_path', 'signer_id', 'dataset')):
-        bad = [m for m in modalities if m not in MODALITIES]
-        if bad or not modalities:
-            raise ValueError(f'PackSignInputs: modalities must be a subset of {MODALITIES}, got {modalities}')
-        self.modalities, self.meta_keys = tuple(modalities), tuple(meta_keys)
+        self.modalities = check_modalities(modalities, type(self).__name__)
+        self.meta_keys = tuple(meta_keys)
 
     def _pack_view(self, view: dict, inputs: dict) -> None:
         if 'rgb' in self.modalities:
@@ -54,13 +49,10 @@ class PackSignInputs(BaseTransform):
                 raise KeyError(f'{view.get("video_path")}: no keypoints to pack (LoadPose missing?)')
             pose = np.concatenate([view['keypoints'], view['keypoint_scores'][..., None]], -1)
             inputs['pose'].append(torch.from_numpy(pose.astype(np.float32)))
-            inputs['pose_mask'].append(torch.ones(len(pose), dtype=torch.bool))
 
     def transform(self, results: dict) -> dict:
         views = results.get('views', [results])
         inputs = {m: [] for m in self.modalities}
-        if 'pose' in self.modalities:
-            inputs['pose_mask'] = []
         for v in views:
             self._pack_view(v, inputs)
         sample = SignDataSample()

@@ -18,7 +18,7 @@ import torch
 from mmcv.transforms import BaseTransform
 
 from cclslr.registry import TRANSFORMS
-
+from cclslr.structures import HAND_KEYS
 from cclslr.structures.keypoint_layout import NUM_WHOLEBODY, WHOLEBODY_GROUPS
 from .formatting import PackSignInputs
 
@@ -272,9 +272,6 @@ class ScoreAwareHandSampling(BaseTransform):
         return (f'{type(self).__name__}(ratio={self.ratio}, score_thr={self.score_thr}, '
                 f'crop_scale={self.crop_scale}, crop_size={self.crop_size}, max_frames={self.max_frames}, '
                 f'test_mode={self.test_mode})')
-
-
-HAND_KEYS = ('hand_crops', 'hand_kpts', 'hand_frame_inds', 'hand_valid')
 
 
 @TRANSFORMS.register_module()

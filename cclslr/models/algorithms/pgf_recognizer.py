@@ -5,12 +5,8 @@ import torch
 import torch.nn as nn
 
 from cclslr.registry import MODELS
-
+from cclslr.structures import HAND_KEYS, HAND_SIDES
 from .recognizer import SignRecognizer
-
-HAND_SIDES = ('left', 'right')
-# Inputs added by ScoreAwareHandSampling / PackSignInputsWithHands, hands stacked in HAND_SIDES order.
-HAND_KEYS = ('hand_crops', 'hand_kpts', 'hand_frame_inds', 'hand_valid')
 
 
 @MODELS.register_module()
@@ -33,7 +29,8 @@ class PGFRecognizer(SignRecognizer):
             or one per hand (``pgf.left`` / ``pgf.right``).
         Other arguments: see :class:`SignRecognizer`; ``pose_backbone`` is required.
 
-    Inputs: those of :class:`SignRecognizer` plus, for the first view,
+    Inputs: those of :class:`SignRecognizer` plus, for the first view (the hand keys of
+    :mod:`cclslr.structures.inputs`),
         ``hand_crops`` (N, 2, K, 3, S, S) float, normalised; ``hand_kpts`` (N, 2, K, 21, 2) in [0, 1]
         crop coordinates; ``hand_frame_inds`` (N, 2, K) long, positions among the view's T frames;
         ``hand_valid`` (N, 2, K) bool. Axis 1 is (left, right). Without these keys (or with no valid
@@ -43,9 +40,9 @@ class PGFRecognizer(SignRecognizer):
     def __init__(self, num_classes: int, pose_backbone: dict, pgf: dict = dict(type='PriorGuidedFusion'),
                  share_hands: bool = True, **kwargs):
         super().__init__(num_classes, pose_backbone=pose_backbone, **kwargs)
-        width = getattr(self.pose_backbone, 'group_channels', None)
+        width = getattr(self.backbones['pose'], 'group_channels', None)
         if width is None:
-            raise ValueError(f'PGFRecognizer: the pose backbone {type(self.pose_backbone).__name__} has '
+            raise ValueError(f'PGFRecognizer: the pose backbone {type(self.backbones["pose"]).__name__} has '
                              'no group_channels / hand_fusion seam (use PoseEncoder)')
         pgf = dict(pgf, embed_dims=width)
         self.share_hands = share_hands
@@ -64,7 +61,7 @@ class PGFRecognizer(SignRecognizer):
         if len(present) != len(HAND_KEYS):
             raise KeyError(f'PGFRecognizer: inputs have {present} but lack '
                            f'{sorted(set(HAND_KEYS) - set(present))}; use PackSignInputsWithHands')
-        hands = {k: self._first_view(inputs, k) for k in HAND_KEYS}
+        hands = {k: inputs[k][0] for k in HAND_KEYS}
         if hands['hand_valid'].dim() != 3 or hands['hand_valid'].shape[1] != len(HAND_SIDES):
             raise ValueError(f"PGFRecognizer: hand_valid must be (N, 2, K), got "
                              f"{tuple(hands['hand_valid'].shape)}")
@@ -83,10 +80,12 @@ class PGFRecognizer(SignRecognizer):
             return {side: full[:, i] for i, side in enumerate(HAND_SIDES)}
         return {side: None for side in HAND_SIDES}  # each PGF encodes its own crops
 
-    def extract_feat(self, inputs: dict) -> Dict[str, torch.Tensor]:
-        hands = self._hand_inputs(inputs)
+    def encode(self, modality: str, inputs: dict) -> torch.Tensor:
+        """The pose encoder with PGF at its ``hand_fusion`` seam when hand inputs are given; RGB, or pose
+        without hand inputs, as in :class:`SignRecognizer`."""
+        hands = self._hand_inputs(inputs) if modality == 'pose' else None
         if hands is None:
-            return super().extract_feat(inputs)
+            return super().encode(modality, inputs)
         maps = self._encode_crops(hands)
 
         def hand_fusion(nodes: torch.Tensor, side: str) -> torch.Tensor:
@@ -96,10 +95,4 @@ class PGFRecognizer(SignRecognizer):
                 frame_inds=hands['hand_frame_inds'][:, i], valid=hands['hand_valid'][:, i],
                 rgb_maps=maps[side])
 
-        feats = {}
-        if self.rgb_backbone is not None:
-            feats['rgb'] = self.rgb_backbone(self._first_view(inputs, 'rgb'))
-        mask = inputs.get('pose_mask')
-        mask = None if mask is None else self._first_view(inputs, 'pose_mask')
-        feats['pose'] = self.pose_backbone(self._first_view(inputs, 'pose'), mask, hand_fusion=hand_fusion)
-        return feats
+        return self.encode_view(self.backbones['pose'], 'pose', inputs, hand_fusion=hand_fusion)

@@ -5,10 +5,9 @@ import torch
 
 from cclslr.registry import MODELS
 
-from ..data_preprocessors.sign_data_preprocessor import SignDataPreprocessor
+from cclslr.structures import HAND_KEYS
+from ..data_preprocessors.sign_data_preprocessor import SignDataPreprocessor, collated_views
 
-# key -> dimensions of one sample of one view
-_HAND_NDIM = dict(hand_crops=5, hand_kpts=4, hand_frame_inds=2, hand_valid=2)
 
 
 @MODELS.register_module()
@@ -35,19 +34,17 @@ class PGFDataPreprocessor(SignDataPreprocessor):
 
     def forward(self, data: dict, training: bool = False) -> dict:
         inputs = data['inputs']
-        if isinstance(inputs, (list, tuple)):  # a list of per-sample input dicts
-            inputs = {k: [[s[k][v] for s in inputs] for v in range(len(inputs[0][k]))] for k in inputs[0]}
-        hands = {k: inputs[k] for k in _HAND_NDIM if k in inputs}
+        hands = {k: inputs[k] for k in HAND_KEYS if k in inputs}
         rest = {k: v for k, v in inputs.items() if k not in hands}
         out = super().forward(dict(data, inputs=rest), training)
         if not hands:
             return out
-        if len(hands) != len(_HAND_NDIM):
+        if len(hands) != len(HAND_KEYS):
             raise KeyError(f'PGFDataPreprocessor: the batch has {sorted(hands)} but not all of '
-                           f'{sorted(_HAND_NDIM)}')
-        for key, value in hands.items():
+                           f'{sorted(HAND_KEYS)}')
+        for key in hands:
             stacked = []
-            for view in self._views(value, _HAND_NDIM[key]):
+            for view in collated_views(hands, key, type(self).__name__):
                 try:
                     x = view if isinstance(view, torch.Tensor) else torch.stack(list(view))
                 except RuntimeError as e:

@@ -1,4 +1,5 @@
 from .cls_head import ClsHead
 from .projection_head import ProjectionHead
+from .spm_head import SPMHead
 
-__all__ = ['ClsHead', 'ProjectionHead']
+__all__ = ['ClsHead', 'ProjectionHead', 'SPMHead']

@@ -1,4 +1,5 @@
-from .info_nce import InfoNCELoss, info_nce
-from .spm_loss import SPMLoss, spm_loss, spm_nce_loss, spm_targets, union_targets
+from .info_nce import InfoNCELoss, info_nce, moco_logits
+from .spm_loss import SPMLoss, SPMSoftmaxLoss, spm_loss, spm_nce_loss, spm_targets, union_targets
 
-__all__ = ['InfoNCELoss', 'info_nce', 'SPMLoss', 'spm_loss', 'spm_nce_loss', 'spm_targets', 'union_targets']
+__all__ = ['InfoNCELoss', 'SPMLoss', 'SPMSoftmaxLoss', 'info_nce', 'moco_logits', 'spm_loss', 'spm_nce_loss',
+           'spm_targets', 'union_targets']

@@ -45,7 +45,9 @@ def info_nce(query: torch.Tensor, key: torch.Tensor, queue: torch.Tensor,
 
 @MODELS.register_module()
 class InfoNCELoss(nn.Module):
-    """Module form of :func:`info_nce` (``temperature`` default 0.07, the paper's tau)."""
+    """Module form of :func:`info_nce` (``temperature`` default 0.07, the paper's tau): the contrastive loss
+    of CCL-SLR's within-modality and cross-modal terms (``CCLSLR(loss_cl=...)``). A replacement takes the
+    same ``forward(query (B, C), key (B, C), queue (N, C)) -> scalar``."""
 
     def __init__(self, temperature: float = 0.07, loss_weight: float = 1.0):
         super().__init__()

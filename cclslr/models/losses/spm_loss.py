@@ -70,7 +70,7 @@ def spm_nce_loss(query_f: torch.Tensor, key_f: torch.Tensor, queue_f: torch.Tens
     The softmax form of SPM (CrosSCLR's and CoCLR's): the positives are the query's own key and the
     mined slots, the rest of the queue the negatives. Unlike the sigmoid BCE, a shift that raises every
     logit of a row leaves it unchanged, so it does not push the projections off the queue's mean
-    direction (docs/pretraining.md).
+    direction (docs/method.md §5).
 
     Args:
         query_f: (B, C) L2-normalised query head outputs.
@@ -93,12 +93,31 @@ def spm_nce_loss(query_f: torch.Tensor, key_f: torch.Tensor, queue_f: torch.Tens
 
 @MODELS.register_module()
 class SPMLoss(nn.Module):
-    """Module form of :func:`spm_loss` (``temperature`` = tau_spm, default 0.02)."""
+    """The paper's SPM loss, :func:`spm_loss` (sigmoid BCE over the N queue slots; ``temperature`` =
+    tau_spm, default 0.02). The key ``key_f`` is not used: the BCE sees only the queue."""
 
     def __init__(self, temperature: float = 0.02, loss_weight: float = 1.0):
         super().__init__()
         self.temperature = temperature
         self.loss_weight = loss_weight
 
-    def forward(self, query_f: torch.Tensor, queue_f: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    def forward(self, query_f: torch.Tensor, key_f: torch.Tensor, queue_f: torch.Tensor,
+                targets: torch.Tensor) -> torch.Tensor:
+        """(B, C) queries, (B, C) their keys, (N, C) queue, (B, N) 0/1 mined targets -> scalar."""
         return self.loss_weight * spm_loss(query_f, queue_f, targets, self.temperature)
+
+
+@MODELS.register_module()
+class SPMSoftmaxLoss(nn.Module):
+    """Beyond the paper: the softmax (multi-positive InfoNCE) form of SPM, :func:`spm_nce_loss`, whose
+    positives are the own key and the mined slots (use with ``temperature`` 0.07; docs/method.md §5)."""
+
+    def __init__(self, temperature: float = 0.07, loss_weight: float = 1.0):
+        super().__init__()
+        self.temperature = temperature
+        self.loss_weight = loss_weight
+
+    def forward(self, query_f: torch.Tensor, key_f: torch.Tensor, queue_f: torch.Tensor,
+                targets: torch.Tensor) -> torch.Tensor:
+        """Shapes as :meth:`SPMLoss.forward`."""
+        return self.loss_weight * spm_nce_loss(query_f, key_f, queue_f, targets, self.temperature)

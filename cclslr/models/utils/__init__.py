@@ -1,6 +1,6 @@
 from .dist_utils import concat_all_gather
 from .online_kmeans import OnlineKMeans
-from .queue import enqueue_lockstep
+from .queue import LockstepQueues, enqueue_lockstep
 from .spread import feature_spread
 
-__all__ = ['OnlineKMeans', 'concat_all_gather', 'enqueue_lockstep', 'feature_spread']
+__all__ = ['LockstepQueues', 'OnlineKMeans', 'concat_all_gather', 'enqueue_lockstep', 'feature_spread']

@@ -1,11 +1,8 @@
-"""FIFO memory queues written in lockstep.
-
-The queues are plain tensors owned (as registered buffers) by the algorithm, so that they keep their names
-in the state dict and are saved and resumed with the checkpoint. This module only holds the write rule.
-"""
-from typing import Sequence
+"""FIFO memory queues written in lockstep: the write rule and the module that holds the queues."""
+from typing import Dict, Sequence
 
 import torch
+import torch.nn as nn
 
 
 @torch.no_grad()
@@ -41,3 +38,42 @@ def enqueue_lockstep(queues: Sequence[torch.Tensor], ptr: torch.Tensor,
     for queue, key in zip(queues, keys):
         queue[slots.to(queue.device)] = key.to(queue.dtype)
     ptr[0] = (start + batch) % size
+
+
+class LockstepQueues(nn.Module):
+    """Named FIFO queues of N rows that share one write pointer (MoCo's memory bank, several at once).
+
+    The queues are registered buffers (saved and resumed with the checkpoint; in DDP identical on every
+    rank by construction, so they need no broadcasting). :meth:`push` writes one batch of keys into every
+    queue at the same slots (:func:`enqueue_lockstep`), so slot ``s`` holds the same clip in each.
+
+    Args:
+        initial: name -> (N, D_name) starting rows (MoCo starts from random unit rows), the same N for all.
+    """
+
+    def __init__(self, initial: Dict[str, torch.Tensor]):
+        super().__init__()
+        sizes = {name: rows.shape[0] for name, rows in initial.items()}
+        if not initial or len(set(sizes.values())) != 1:
+            raise ValueError(f'LockstepQueues: give one or more queues of the same length, got {sizes}')
+        self.names = tuple(initial)
+        for name, rows in initial.items():
+            self.register_buffer(name, rows)
+        self.register_buffer('ptr', torch.zeros(1, dtype=torch.long))
+
+    @property
+    def size(self) -> int:
+        """N, the slots of every queue."""
+        return self[self.names[0]].shape[0]
+
+    def __getitem__(self, name: str) -> torch.Tensor:
+        if name not in self.names:
+            raise KeyError(f'LockstepQueues: no queue {name!r}; have {self.names}')
+        return getattr(self, name)
+
+    @torch.no_grad()
+    def push(self, keys: Dict[str, torch.Tensor]) -> None:
+        """Write ``keys[name]`` (B, D_name) into every queue at slots ``(ptr + arange(B)) % N``."""
+        if set(keys) != set(self.names):
+            raise KeyError(f'LockstepQueues.push: keys for {sorted(keys)}, queues {sorted(self.names)}')
+        enqueue_lockstep([self[n] for n in self.names], self.ptr, [keys[n] for n in self.names])

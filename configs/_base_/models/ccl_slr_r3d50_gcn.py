@@ -1,4 +1,4 @@
-# CCL-SLR at the paper's sizes (method.md §4-5): R3D-50 RGB encoder (46.2 M parameters, g in R^2048),
+# CCL-SLR at the paper's sizes (docs/method.md §4-5): R3D-50 RGB encoder (46.2 M parameters, g in R^2048),
 # GCN + Transformer pose encoder (g in R^1024), 2-layer MLP heads to 128-d, EMA key encoders (0.999),
 # four lockstep queues of 16384, InfoNCE (tau 0.07) + SPM (k 10, tau 0.02) + both cross-modal terms.
 model = dict(
@@ -12,12 +12,10 @@ model = dict(
     feat_dim=128,
     queue_size=16384,
     momentum=0.999,
-    temperature=0.07,
-    spm_topk=10,
-    spm_temperature=0.02,
-    spm_form='bce',  # the paper's sigmoid BCE; 'softmax' = multi-positive InfoNCE (docs/pretraining.md)
-    # The paper's three terms; pl (cross-modal pseudo-labels, beyond the paper) is off.
-    losses=dict(cl=1.0, spm=1.0, cross=1.0, pl=0.0),
+    loss_cl=dict(type='InfoNCELoss', temperature=0.07),
+    # The paper's sigmoid BCE over the queue; SPMSoftmaxLoss is the softmax form (beyond the paper).
+    spm_head=dict(type='SPMHead', topk=10, loss=dict(type='SPMLoss', temperature=0.02)),
+    losses=dict(cl=1.0, spm=1.0, cross=1.0),
     data_preprocessor=dict(
         type='SignDataPreprocessor',
         mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375]))
