@@ -200,9 +200,9 @@ def main(argv=None):
 def describe_objective(cfg) -> str:
     """One line naming the pre-training's active loss terms and the RGB input, e.g.
     ``loss terms: cl rgb+pose, spm pose, cross r2p+p2r; RGB input: frame differences``."""
-    from cclslr.models.algorithms.ccl_slr import CCLSLR
+    from cclslr.registry import MODELS
     modalities = [m for m in ('rgb', 'pose') if cfg.model.get(f'{m}_encoder') is not None]
-    weights = CCLSLR._parse_loss_weights(cfg.model.get('losses'), modalities)
+    weights = MODELS.get(cfg.model.type).parse_loss_weights(cfg.model.get('losses'), modalities)
     terms = ', '.join(f'{family} ' + '+'.join(t for t, w in ws.items() if w)
                       for family, ws in weights.items() if any(ws.values()))
     from cclslr.datasets.transforms import iter_transforms
