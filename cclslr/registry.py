@@ -21,6 +21,8 @@ from mmengine.registry import OPTIMIZERS as MMENGINE_OPTIMIZERS
 from mmengine.registry import PARAM_SCHEDULERS as MMENGINE_PARAM_SCHEDULERS
 from mmengine.registry import RUNNERS as MMENGINE_RUNNERS
 from mmengine.registry import TRANSFORMS as MMENGINE_TRANSFORMS
+from mmengine.registry import VISBACKENDS as MMENGINE_VISBACKENDS
+from mmengine.registry import VISUALIZERS as MMENGINE_VISUALIZERS
 from mmengine.registry import WEIGHT_INITIALIZERS as MMENGINE_WEIGHT_INITIALIZERS
 from mmengine.registry import Registry
 
@@ -63,7 +65,13 @@ METRICS = Registry('metric', parent=MMENGINE_METRICS, scope=SCOPE, locations=['c
 EVALUATOR = Registry(
     'evaluator', parent=MMENGINE_EVALUATOR, scope=SCOPE, locations=['cclslr.evaluation'])
 
-# Misc. (Visualizers and their backends are MMEngine's own, found in its root registries.)
+# Visualisation: the visualizers and backends in use are MMEngine's own (found through the parents);
+# these children exist so that building them under the cclslr scope needs no fallback. No package of
+# cclslr registers into them yet, hence no locations.
+VISUALIZERS = Registry('visualizer', parent=MMENGINE_VISUALIZERS, scope=SCOPE)
+VISBACKENDS = Registry('vis_backend', parent=MMENGINE_VISBACKENDS, scope=SCOPE)
+
+# Misc.
 FUNCTIONS = Registry('function', parent=MMENGINE_FUNCTIONS, scope=SCOPE, locations=['cclslr.datasets'])
 
 # MPM latent codecs (flow, VAE, frame difference) live in their own registry: they are not models

@@ -16,6 +16,16 @@ def test_child_registries_have_parent_scope_and_locations(name):
     assert reg._locations and all(loc.startswith('cclslr') for loc in reg._locations)
 
 
+@pytest.mark.parametrize('name', ['VISUALIZERS', 'VISBACKENDS'])
+def test_visualisation_registries_resolve_mmengine_builtins_under_the_cclslr_scope(name):
+    import mmengine.visualization  # noqa: F401  (registers MMEngine's visualizers and backends)
+    from mmengine.registry import DefaultScope
+    reg = getattr(registry, name)
+    assert reg.scope == 'cclslr' and reg.parent.scope == 'mmengine'
+    with DefaultScope.overwrite_default_scope('cclslr'):
+        assert reg.get('Visualizer' if name == 'VISUALIZERS' else 'LocalVisBackend') is not None
+
+
 def test_mmengine_builtins_resolve_through_parent():
     import torch
     opt = registry.OPTIMIZERS.build(dict(type='SGD', lr=0.1, params=[torch.nn.Parameter(torch.ones(1))]))
