@@ -79,10 +79,9 @@ class SyntheticConfig:
 
 
 PRESETS = {
-    # The main job's default: 10 classes x 8 signers x 3 repetitions = 240 clips. Distinct signs
-    # (similarity 0.1) on lightly cluttered backgrounds (0.2): there, the demo's small RGB encoder trained
-    # with all labels reaches 38-48 % on the unseen signers (15-23 % at the defaults 0.5 / 0.5), so the
-    # RGB branch has something to learn (docs/pretraining.md).
+    # The demo's default: 10 classes x 8 signers x 3 repetitions = 240 clips. Distinct signs (similarity
+    # 0.1) on lightly cluttered backgrounds (0.2), so that the demo's small RGB encoder has something it
+    # can learn on unseen signers (the defaults 0.5 / 0.5 leave it little; docs/notes/demo_experiments.md).
     'demo': dict(similarity=0.1, clutter=0.2),
     # For tests: a few seconds.
     'tiny': dict(num_classes=4, num_signers=4, num_reps=2, size=64, min_frames=16, max_frames=24),

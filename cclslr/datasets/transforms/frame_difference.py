@@ -5,7 +5,7 @@ the difference; what is left is the moving arms, hands and mouth. This is the in
 Motion-Preserving Masking (docs/mpm.md), known in video self-supervision as "residual frames" (Tao et al.,
 2020). It is *not* part of CCL-SLR: the paper's configs feed RGB frames. The demo configs use it because
 on the synthetic set the small RGB encoder otherwise learns the signers' appearance, not the signs
-(measured in docs/pretraining.md). Put it after every geometric and colour transform of a view and in the
+(docs/notes/demo_experiments.md). Put it after every geometric and colour transform of a view and in the
 test pipeline of any model trained with it: an encoder trained on differences cannot read raw frames.
 """
 import numpy as np

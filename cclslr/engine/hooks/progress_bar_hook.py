@@ -1,4 +1,4 @@
-"""A tqdm progress bar over training and evaluation, for interactive runs such as the main job."""
+"""A tqdm progress bar over training and evaluation, for interactive runs such as the demo."""
 from mmengine.hooks import Hook
 from tqdm import tqdm
 

@@ -1,6 +1,6 @@
 """Spherical k-means over a memory queue, refined a few Lloyd steps per training step.
 
-Used by CCL-SLR's cross-modal pseudo-label term (beyond the paper, docs/pretraining.md): the clusters of
+Used by CCL-SLR's cross-modal pseudo-label term (beyond the paper, ``CCLSLRPseudoLabel``): the clusters of
 one modality's key embeddings become class targets for the other modality, as in XDC (Alwassel et al.,
 "Self-Supervised Learning by Cross-Modal Audio-Video Clustering", NeurIPS 2020), but online over the MoCo
 queue instead of offline over the dataset.
