@@ -1,5 +1,5 @@
 """The plugin recipe of docs/plugins.md, end to end: a user module outside the package registers a
-backbone, a config imports it with custom_imports, and tools/train.py trains it for 2 iterations."""
+backbone (or a loss), a config imports it with custom_imports, and tools/train.py trains with it."""
 import json
 import os
 import os.path as osp
@@ -28,16 +28,30 @@ PLUGIN = textwrap.dedent('''
 ''')
 
 
-def test_user_backbone_trains_through_custom_imports(tmp_path, repo_root):
+def train_with_plugin(tmp_path, repo_root, module: str, source: str, config: str):
+    """Write a user's module and config outside the package, train through ``tools/train.py`` with the
+    module's folder on PYTHONPATH. ``config`` is formatted with ``data`` (a tiny synthetic set) and
+    ``configs`` (the repository's configs folder). Returns the finished process and the work dir."""
     from cclslr.datasets.synthetic import make_synthetic_dataset
     data = tmp_path / 'synthetic'
     make_synthetic_dataset(str(data), preset='tiny', seed=0)
     plugin_dir = tmp_path / 'plugin'
     plugin_dir.mkdir()
-    (plugin_dir / 'my_backbone.py').write_text(PLUGIN)
-    base = osp.join(repo_root, 'configs', 'demo', 'recognizer_tiny_1xb8-40e_synthetic-2shot.py')
-    (plugin_dir / 'my_config.py').write_text(textwrap.dedent(f'''
-        _base_ = [{base!r}]
+    (plugin_dir / f'{module}.py').write_text(source)
+    (plugin_dir / 'my_config.py').write_text(
+        textwrap.dedent(config).format(data=data, configs=osp.join(repo_root, 'configs')))
+    env = dict(os.environ, PYTHONPATH=str(plugin_dir) + os.pathsep + os.environ.get('PYTHONPATH', ''))
+    wd = tmp_path / 'wd'
+    proc = subprocess.run([sys.executable, 'tools/train.py', str(plugin_dir / 'my_config.py'),
+                           '--work-dir', str(wd)], cwd=repo_root, env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return proc, wd
+
+
+def test_user_backbone_trains_through_custom_imports(tmp_path, repo_root):
+    proc, wd = train_with_plugin(tmp_path, repo_root, 'my_backbone', PLUGIN, '''
+        _base_ = ['{configs}/demo/recognizer_tiny_1xb8-40e_synthetic-2shot.py']
         custom_imports = dict(imports=['my_backbone'], allow_failed_imports=False)
         model = dict(num_classes=4, rgb_backbone=dict(_delete_=True, type='MyVideoNet', width=8),
                      pose_backbone=None, pose_head=None)
@@ -53,13 +67,7 @@ def test_user_backbone_trains_through_custom_imports(tmp_path, repo_root):
         param_scheduler = []
         default_hooks = dict(checkpoint=dict(interval=2, by_epoch=False), logger=dict(interval=1))
         log_processor = dict(by_epoch=False)
-    '''))
-    env = dict(os.environ, PYTHONPATH=str(plugin_dir) + os.pathsep + os.environ.get('PYTHONPATH', ''))
-    wd = tmp_path / 'wd'
-    proc = subprocess.run([sys.executable, 'tools/train.py', str(plugin_dir / 'my_config.py'),
-                           '--work-dir', str(wd)], cwd=repo_root, env=env, capture_output=True, text=True,
-                          timeout=300)
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    ''')
     out = proc.stdout + proc.stderr
     assert 'MyVideoNet' in out  # the model printed in the log holds the user's class
     assert 'Iter(train) [2/2]' in out
@@ -83,15 +91,8 @@ LOSS_PLUGIN = textwrap.dedent('''
 
 def test_user_contrastive_loss_pretrains_through_custom_imports(tmp_path, repo_root):
     """A user's loss named in the pre-training config replaces InfoNCE in the cl and cross terms."""
-    from cclslr.datasets.synthetic import make_synthetic_dataset
-    data = tmp_path / 'synthetic'
-    make_synthetic_dataset(str(data), preset='tiny', seed=0)
-    plugin_dir = tmp_path / 'plugin'
-    plugin_dir.mkdir()
-    (plugin_dir / 'my_loss.py').write_text(LOSS_PLUGIN)
-    base = osp.join(repo_root, 'configs', 'demo', 'cclslr_tiny_1xb16-30e_synthetic.py')
-    (plugin_dir / 'my_pretrain.py').write_text(textwrap.dedent(f'''
-        _base_ = [{base!r}]
+    _, wd = train_with_plugin(tmp_path, repo_root, 'my_loss', LOSS_PLUGIN, '''
+        _base_ = ['{configs}/demo/cclslr_tiny_1xb16-30e_synthetic.py']
         custom_imports = dict(imports=['my_loss'], allow_failed_imports=False)
         model = dict(queue_size=8, loss_cl=dict(_delete_=True, type='CosineDistanceLoss'))
         train_dataloader = dict(batch_size=4, num_workers=0, persistent_workers=False, dataset=dict(
@@ -101,13 +102,7 @@ def test_user_contrastive_loss_pretrains_through_custom_imports(tmp_path, repo_r
         custom_hooks = []
         default_hooks = dict(checkpoint=dict(interval=2, by_epoch=False), logger=dict(interval=1))
         log_processor = dict(by_epoch=False)
-    '''))
-    env = dict(os.environ, PYTHONPATH=str(plugin_dir) + os.pathsep + os.environ.get('PYTHONPATH', ''))
-    wd = tmp_path / 'wd'
-    proc = subprocess.run([sys.executable, 'tools/train.py', str(plugin_dir / 'my_pretrain.py'),
-                           '--work-dir', str(wd)], cwd=repo_root, env=env, capture_output=True, text=True,
-                          timeout=300)
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    ''')
     log = next(wd.rglob('vis_data/scalars.json'))
     steps = [r for r in map(json.loads, log.read_text().splitlines()) if 'loss_cl_rgb' in r]
     assert [r['iter'] for r in steps] == [1, 2]

@@ -108,14 +108,9 @@ class SPMLoss(nn.Module):
 
 
 @MODELS.register_module()
-class SPMSoftmaxLoss(nn.Module):
+class SPMSoftmaxLoss(SPMLoss):
     """Beyond the paper: the softmax (multi-positive InfoNCE) form of SPM, :func:`spm_nce_loss`, whose
     positives are the own key and the mined slots (use with ``temperature`` 0.07; docs/method.md §5)."""
-
-    def __init__(self, temperature: float = 0.07, loss_weight: float = 1.0):
-        super().__init__()
-        self.temperature = temperature
-        self.loss_weight = loss_weight
 
     def forward(self, query_f: torch.Tensor, key_f: torch.Tensor, queue_f: torch.Tensor,
                 targets: torch.Tensor) -> torch.Tensor:
