@@ -281,3 +281,13 @@ def test_hands_follow_coco_sides_and_mirror():
         assert travel[dom] > 3 * travel[other]
         # COCO sides: the signer's right hand is on the image left.
         assert hands['right']['wrist'][:, 0].mean() < g.cx < hands['left']['wrist'][:, 0].mean()
+
+
+def test_overlay_reads_pixel_pose_files_as_normalized(tmp_path):
+    from cclslr.datasets.synthetic import normalized_pose
+    kp = np.full((133, 2), [32.0, 12.0], np.float32)
+    (tmp_path / 'p.json').write_text(json.dumps([dict(instances=[dict(keypoints=kp.tolist(),
+                                                                      keypoint_scores=[0.5] * 133)])]))
+    kpts, scores = normalized_pose(str(tmp_path / 'p.json'), 64, 48)
+    np.testing.assert_allclose(kpts[0], np.full((133, 2), [0.5, 0.25]))
+    np.testing.assert_allclose(scores, 0.5)

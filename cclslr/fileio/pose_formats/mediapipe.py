@@ -11,6 +11,7 @@ import numpy as np
 from cclslr.structures.keypoint_layout import NUM_WHOLEBODY
 from ..pose_files import PoseData, register_pose_reader
 
+
 # COCO body (0-16) and feet (17-22) <- MediaPipe Pose (33 points). Body points are the same anatomical
 # landmarks; feet are approximate (MediaPipe has no small toe: those two points stay missing).
 _MP_POSE_TO_WB = {0: 0, 1: 2, 2: 5, 3: 7, 4: 8, 5: 11, 6: 12, 7: 13, 8: 14, 9: 15, 10: 16, 11: 23, 12: 24,

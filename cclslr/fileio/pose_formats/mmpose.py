@@ -16,6 +16,7 @@ from cclslr.structures.keypoint_layout import NUM_WHOLEBODY
 from ..pose_files import PoseData, register_pose_reader
 from ..safe_pickle import safe_load
 
+
 def _instances_of(frame) -> list:
     """The list of person instances of one frame, whatever MMPose output style it comes in."""
     if frame is None:
