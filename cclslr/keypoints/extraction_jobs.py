@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence
 
-from cclslr.datasets.pose_io import load_unisign_pose
+from cclslr.fileio import read_pose
 from .mmpose_extractor import (DEFAULT_POSE_CHECKPOINT, DEFAULT_POSE_CONFIG, ExtractionTask,
                                   WholeBodyPoseExtractor, _check_checkpoint, resolve_config)
 
@@ -34,10 +34,10 @@ def is_finished(out_path: str) -> bool:
     if not osp.isfile(out_path):
         return False
     try:
-        kpts, _, _ = load_unisign_pose(out_path)
+        pose = read_pose(out_path, 'unisign')
     except (OSError, ValueError):
         return False
-    return len(kpts) > 0
+    return pose.num_frames > 0
 
 
 def collect_video_tasks(video_dir: str, out_dir: str, pattern: str = '*.mp4') -> List[ExtractionTask]:

@@ -1,8 +1,8 @@
 """Whole-body keypoint extraction with MMPose top-down models (RTMPose-WholeBody by default).
 
-One Uni-Sign pose pickle per video (``cclslr.datasets.pose_io``): keypoints (T, 133, 2) normalised to
-[0, 1] by the frame's width/height, scores (T, 133), plus ``width``, ``height`` and ``fps``. A pose file
-covers every frame of its video file; datasets slice the annotated frame range when they load it.
+One Uni-Sign pose pickle per video (``cclslr.fileio``, format ``'unisign'``): keypoints (T, 133, 2)
+normalised to [0, 1] by the frame's width/height, scores (T, 133), plus ``width``, ``height`` and ``fps``.
+A pose file covers every frame of its video file; datasets slice the annotated frame range when they load it.
 
 Per frame, the person box is, in this order of preference:
 
@@ -19,8 +19,8 @@ from typing import List, Optional, Sequence
 
 import numpy as np
 
+from cclslr.fileio import PoseData, decode_frames, open_video, video_fps, video_num_frames, write_pose
 from cclslr.structures.keypoint_layout import NUM_WHOLEBODY
-from cclslr.datasets.pose_io import save_unisign_pose
 
 # The paper's pose model (method.md §2): RTMPose-x trained on COCO-WholeBody, 384x288 input. The path is
 # relative to mmpose's packaged configs (``mmpose/.mim/configs``); the checkpoint must be fetched by hand.
@@ -93,21 +93,6 @@ def select_person(boxes: np.ndarray, scores: np.ndarray, ann_box: Optional[np.nd
     if not len(boxes):
         return None
     return boxes[int(np.argmax(scores))].astype(np.float32)
-
-
-def open_video(path: str):
-    """A decord ``VideoReader``; errors name the file."""
-    if not osp.isfile(path):
-        raise FileNotFoundError(f'{path}: video file not found')
-    import decord
-    try:
-        reader = decord.VideoReader(path, ctx=decord.cpu(0), num_threads=1)
-    except Exception as e:  # decord raises DECORDError (a RuntimeError) and others for corrupt files
-        first_line = (str(e).splitlines() or [''])[0]
-        raise RuntimeError(f'{path}: cannot decode video ({type(e).__name__}: {first_line})') from e
-    if len(reader) == 0:
-        raise RuntimeError(f'{path}: video has no frames')
-    return reader
 
 
 class WholeBodyPoseExtractor:
@@ -213,17 +198,13 @@ class WholeBodyPoseExtractor:
             (T, 133) float32 in [0, 1] (zeros for frames without a person), ``width``, ``height``, ``fps``.
         """
         reader = open_video(video_path)
-        num_frames = len(reader)
+        num_frames = video_num_frames(reader)
         kpts = np.zeros((num_frames, NUM_WHOLEBODY, 2), np.float32)
         scores = np.zeros((num_frames, NUM_WHOLEBODY), np.float32)
         height = width = None
         for start in range(0, num_frames, self.batch_size):
             idx = list(range(start, min(start + self.batch_size, num_frames)))
-            try:
-                rgb = reader.get_batch(idx).asnumpy()
-            except Exception as e:
-                raise RuntimeError(f'{video_path}: cannot decode frames {idx[0]}-{idx[-1]} '
-                                   f'({type(e).__name__}: {(str(e).splitlines() or [""])[0]})') from e
+            rgb = decode_frames(reader, idx, video_path)
             height, width = rgb.shape[1:3]
             ann_box = None
             if box is not None:
@@ -245,11 +226,11 @@ class WholeBodyPoseExtractor:
         np.clip(kpts, 0.0, 1.0, out=kpts)
         np.clip(scores, 0.0, 1.0, out=scores)
         return dict(keypoints=kpts, scores=scores, width=int(width), height=int(height),
-                    fps=float(reader.get_avg_fps()))
+                    fps=video_fps(reader))
 
     def extract_to_file(self, task: ExtractionTask) -> int:
         """Extract one video and write its pose file atomically. Returns the number of frames."""
         res = self.extract(task.video_path, task.box)
-        save_unisign_pose(task.out_path, res['keypoints'], res['scores'], width=res['width'],
-                          height=res['height'], fps=res['fps'])
+        write_pose(task.out_path, PoseData(res['keypoints'], res['scores'], 'normalized',
+                                           (res['width'], res['height']), res['fps']), 'unisign')
         return len(res['keypoints'])

@@ -21,14 +21,3 @@ def moving_square_clip(num_frames: int = 8, height: int = 64, width: int = 64, s
         truth[t, y:y + square, x:x + square] = True
     return frames, truth
 
-
-def write_video(path: str, frames: np.ndarray, fps: float = 25.0) -> None:
-    """Write uint8 (T, H, W, 3) RGB frames as an mp4 (OpenCV 'mp4v')."""
-    import cv2
-    h, w = frames.shape[1:3]
-    writer = cv2.VideoWriter(path, cv2.VideoWriter_fourcc(*'mp4v'), fps, (w, h))
-    if not writer.isOpened():
-        raise RuntimeError(f'{path}: OpenCV cannot open an mp4v writer')
-    for f in frames:
-        writer.write(cv2.cvtColor(f, cv2.COLOR_RGB2BGR))
-    writer.release()

@@ -1,15 +1,14 @@
 """Fixtures of the dataset tests: the real data folder (skipped when absent) and a tiny WLASL-format
-set written here (a few mp4s with cv2, Uni-Sign pose pickles, a WLASL_v0.3-style json) that also holds
+set written here (a few mp4s, Uni-Sign pose pickles, a WLASL_v0.3-style json) that also holds
 the corner cases: a corrupt video, a missing pose file, a pose of the wrong length, NaN keypoints."""
 import json
 import os.path as osp
 from pathlib import Path
 
-import cv2
 import numpy as np
 import pytest
 
-from cclslr.datasets.pose_io import save_unisign_pose
+from cclslr.fileio import PoseData, write_pose, write_video
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / '..' / 'shared' / 'data'
 W, H, N = 64, 48, 20
@@ -20,14 +19,6 @@ def shared_data():
     if not SHARED_DATA.is_dir():
         pytest.skip('../shared/data is not available')
     return SHARED_DATA.resolve()
-
-
-def write_video(path: str, frames: np.ndarray, fps: float = 25.0) -> None:
-    """frames: uint8 (T, H, W, 3) RGB."""
-    writer = cv2.VideoWriter(path, cv2.VideoWriter_fourcc(*'mp4v'), fps, (frames.shape[2], frames.shape[1]))
-    for f in frames:
-        writer.write(cv2.cvtColor(f, cv2.COLOR_RGB2BGR))
-    writer.release()
 
 
 def plausible_pose(num_frames: int, rng: np.random.Generator):
@@ -65,7 +56,7 @@ def tiny_wlasl(tmp_path_factory):
         if i == 9:
             kpts[3, 100] = np.nan
         if i != 7:
-            save_unisign_pose(str(root / 'poses' / f'{vid}.pkl'), kpts, scores, width=W, height=H)
+            write_pose(str(root / 'poses' / f'{vid}.pkl'), PoseData(kpts, scores, image_size=(W, H)))
         start, end = (5, 16) if i == 5 else (1, -1)
         glosses[i % 3]['instances'].append(dict(
             bbox=[0, 0, W, H], fps=25, frame_start=start, frame_end=end, instance_id=i, signer_id=i % 4,

@@ -1,4 +1,4 @@
-"""Loading: decord decode of the views, pose formats, time alignment, bad files named, on_error."""
+"""Loading: decode of the views, pose loading and time alignment, bad files named, on_error."""
 import json
 
 import numpy as np
@@ -6,13 +6,11 @@ import pytest
 import torch
 from conftest import W, plausible_pose, train_pipeline, wlasl_cfg
 
-from cclslr.datasets.pose_convert import MEDIAPIPE_APPROXIMATE, mediapipe_to_wholebody, mmpose_to_wholebody
-from cclslr.datasets.mask_cache import save_mask
-from cclslr.datasets.transforms import (DecodeFrames, DecordInit, LoadPose, MultiView, SignRandomResizedCrop,
-                                        read_pose_file)
+from cclslr.datasets.transforms import DecodeFrames, DecordInit, LoadPose, MultiView, SignRandomResizedCrop
 from cclslr.datasets.transforms.formatting import to_cthw
-from cclslr.structures import SharedFrames
+from cclslr.fileio import PoseData, save_mask, write_pose
 from cclslr.registry import DATASETS, TRANSFORMS
+from cclslr.structures import SharedFrames
 from cclslr.utils import register_all_modules
 
 register_all_modules()
@@ -77,7 +75,7 @@ def test_every_real_video_loads(shared_data):
 
 def test_bad_files_are_named_and_raise_by_default(tiny_wlasl):
     ds = DATASETS.build(wlasl_cfg(tiny_wlasl, train_pipeline()))
-    cases = {'00006': ('00006.mp4', 'unreadable video'), '00007': ('00007.pkl', 'not found'),
+    cases = {'00006': ('00006.mp4', 'cannot open video'), '00007': ('00007.pkl', 'not found'),
              '00008': ('00008.pkl', 'length mismatch')}
     for sid, (name, reason) in cases.items():
         with pytest.raises(Exception) as err:
@@ -106,46 +104,40 @@ def test_nan_keypoints_zeroed_or_error(tiny_wlasl):
         LoadPose(on_nan='error')(dict(res))
 
 
+def test_planted_pose_pickle_is_refused_by_the_pipeline(tiny_wlasl, tmp_path):
+    import os
+    import pickle
+    import re
+
+    class Planted:
+        def __reduce__(self):
+            return os.system, (f'touch {tmp_path / "marker"}',)
+
+    poses = tmp_path / 'poses'
+    poses.mkdir()
+    (poses / '00000.pkl').write_bytes(pickle.dumps(dict(keypoints=Planted(), scores=[])))
+    cfg = dict(wlasl_cfg(tiny_wlasl, [dict(type='DecordInit'), dict(type='LoadPose')]),
+               data_prefix=dict(video=str(tiny_wlasl / 'videos'), pose=str(poses)))
+    ds = DATASETS.build(cfg)
+    expected = re.escape(f'{poses / "00000.pkl"}: refused to unpickle {os.system.__module__}.system (pose '
+                         'files may hold only arrays and plain containers)') + '$'
+    with pytest.raises(ValueError, match=expected):
+        ds[_index_of(ds, '00000')]
+    with pytest.raises(ValueError, match=expected):
+        LoadPose(format='unisign')(dict(pose_path=str(poses / '00000.pkl'), video_path='v.mp4'))
+    assert not (tmp_path / 'marker').exists()
+
+
 def test_pose_time_alignment(tmp_path):
     rng = np.random.default_rng(0)
     kpts, scores = plausible_pose(19, rng)
     kpts[:, 0, 0] = np.arange(19) / 100
-    from cclslr.datasets.pose_io import save_unisign_pose
-    save_unisign_pose(str(tmp_path / 'p.pkl'), kpts, scores)
+    write_pose(str(tmp_path / 'p.pkl'), PoseData(kpts, scores))
     out = LoadPose()(dict(pose_path=str(tmp_path / 'p.pkl'), video_path='v.mp4', video_num_frames=20,
                           total_frames=10, clip_offset=10))
     # 19 pose frames over 20 video frames: video frame i <- pose frame floor((i + .5) * 19 / 20).
     expected = np.floor((np.arange(10, 20) + 0.5) * 19 / 20) / 100
     assert np.allclose(out['clip_keypoints'][:, 0, 0], expected)
-
-
-def test_mmpose_and_mediapipe_formats(tmp_path):
-    kp = np.arange(266, dtype=np.float32).reshape(133, 2)
-    frames = [dict(frame_id=0, instances=[dict(keypoints=kp.tolist(), keypoint_scores=[0.2] * 133),
-                                          dict(keypoints=(kp + 1).tolist(), keypoint_scores=[0.9] * 133)]),
-              dict(frame_id=1, instances=[])]
-    (tmp_path / 'p.json').write_text(json.dumps(frames))
-    k, s, unit, _ = read_pose_file(str(tmp_path / 'p.json'))
-    assert unit == 'pixel' and k.shape == (2, 133, 2)
-    assert np.allclose(k[0], kp + 1) and np.allclose(s[0], 0.9) and (s[1] == 0).all()
-    pred = dict(pred_instances=dict(keypoints=kp[None], keypoint_scores=np.ones((1, 133))))
-    k2, s2 = mmpose_to_wholebody([pred])
-    assert np.allclose(k2[0], kp)
-
-    t = 3
-    pose = np.random.rand(t, 33, 4).astype(np.float32)
-    lh = np.random.rand(t, 21, 3).astype(np.float32)
-    lh[1] = np.nan  # hand not detected in frame 1
-    np.savez(tmp_path / 'mp.npz', pose=pose, face=np.random.rand(t, 468, 3), left_hand=lh,
-             right_hand=np.random.rand(t, 21, 3))
-    k, s, unit, _ = read_pose_file(str(tmp_path / 'mp.npz'))
-    assert unit == 'normalized'
-    assert np.allclose(k[:, 9], pose[:, 15, :2]) and np.allclose(s[:, 9], pose[:, 15, 3])  # left wrist
-    assert np.allclose(k[0, 91:112], lh[0, :, :2]) and (s[1, 91:112] == 0).all() and (s[0, 91:112] == 1).all()
-    assert (s[:, [18, 21]] == 0).all() and 53 in MEDIAPIPE_APPROXIMATE
-    flat = np.random.rand(t, 543, 3)
-    k3, _ = mediapipe_to_wholebody(flat)
-    assert np.allclose(k3[:, 91:112], flat[:, 468:489, :2])  # Kaggle order: face, left hand, pose, right
 
 
 class _EagerDecode(DecodeFrames):

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from cclslr.structures.keypoint_layout import WHOLEBODY_GROUPS
-from cclslr.datasets.pose_io import save_unisign_pose
+from cclslr.fileio import PoseData, write_pose
 from cclslr.datasets.transforms.score_aware_sampling import (FINGERTIPS, ScoreAwareHandSampling,
                                                              crop_square, select_hand_frames)
 from cclslr.registry import TRANSFORMS
@@ -153,7 +153,7 @@ def test_transform_errors_name_the_file(tmp_path):
         ScoreAwareHandSampling()(res)
     res = dict(frame_inds=np.arange(10), clip_keypoints=kpts, clip_keypoint_scores=scores,
                video_path=str(tmp_path / 'missing.mp4'))
-    with pytest.raises(ValueError, match='missing.mp4: cannot decode'):
+    with pytest.raises(ValueError, match='missing.mp4: cannot open video'):
         ScoreAwareHandSampling()(res)
 
 
@@ -165,7 +165,7 @@ def test_transform_reads_pose_file_and_decodes_video(tmp_path):
         writer.write(f[..., ::-1].copy())
     writer.release()
     pose = str(tmp_path / 'clip.pkl')
-    save_unisign_pose(pose, kpts, scores)
+    write_pose(pose, PoseData(kpts, scores))
     out = ScoreAwareHandSampling(test_mode=True)(
         dict(frame_inds=np.arange(20), video_path=video, pose_path=pose, sample_id='clip'))
     assert out['hand_valid'].sum() == 4

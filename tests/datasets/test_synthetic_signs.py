@@ -3,16 +3,14 @@ import importlib.util
 import json
 import os
 import os.path as osp
-import pickle
 from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
 
-from cclslr.datasets.mask_cache import load_mask
-from cclslr.datasets.pose_io import load_unisign_pose
-from cclslr.datasets.synthetic import keypoint_colour_agreement, make_synthetic_dataset, read_video_rgb
+from cclslr.datasets.synthetic import keypoint_colour_agreement, make_synthetic_dataset
+from cclslr.fileio import load_mask, read_pose, read_video, safe_load
 from cclslr.datasets.synthetic.overlay import FACE_SKIN_POINTS, HAND_POINTS
 
 WLASL_INSTANCE_KEYS = {'bbox', 'fps', 'frame_end', 'frame_start', 'instance_id', 'signer_id', 'source',
@@ -40,6 +38,12 @@ def _load(root):
     with open(osp.join(root, 'manifest.json')) as f:
         manifest = json.load(f)
     return ann, manifest
+
+
+def _pose(path):
+    """Keypoints (T, 133, 2) and scores (T, 133) of a Uni-Sign pose file."""
+    pose = read_pose(path)
+    return pose.keypoints, pose.scores
 
 
 def _instances(ann):
@@ -82,15 +86,16 @@ def test_videos_and_poses_agree_in_format(tiny):
     dropped_hands = 0
     for _, inst in _instances(ann)[::5]:
         vid = inst['video_id']
-        frames = read_video_rgb(osp.join(root, 'videos', f'{vid}.mp4'))
+        frames = read_video(osp.join(root, 'videos', f'{vid}.mp4'))[0]
         T = manifest['num_frames'][vid]
         assert 16 <= T <= 24 and frames.shape == (T, 64, 64, 3)
-        with open(osp.join(root, 'poses', f'{vid}.pkl'), 'rb') as f:
-            raw = pickle.load(f)
+        raw = safe_load(osp.join(root, 'poses', f'{vid}.pkl'))  # only arrays and containers
         assert len(raw['keypoints']) == T and raw['keypoints'][0].shape == (1, 133, 2)
         assert len(raw['scores']) == T and raw['scores'][0].shape == (1, 133)
-        kpts, scores, extra = load_unisign_pose(osp.join(root, 'poses', f'{vid}.pkl'))
-        assert extra == dict(width=64, height=64, fps=25)
+        pose = read_pose(osp.join(root, 'poses', f'{vid}.pkl'))
+        kpts, scores = pose.keypoints, pose.scores
+        assert (pose.unit, pose.image_size, pose.fps) == ('normalized', (64, 64), 25.0)
+        assert (raw['width'], raw['height'], raw['fps']) == (64, 64, 25)
         assert kpts.min() >= 0 and kpts.max() <= 1 and scores.min() >= 0 and scores.max() <= 1
         assert np.all(scores[:, 13:17] < 0.1)                  # knees and ankles are below the frame
         assert np.all(scores[:, :11].mean(0) > 0.7)            # upper body is always seen
@@ -107,8 +112,8 @@ def test_keypoints_sit_on_the_drawn_signer(tiny):
     hand_agree, face_agree, shifted_agree = [], [], []
     for _, inst in _instances(ann)[::3]:
         vid = inst['video_id']
-        frames = read_video_rgb(osp.join(root, 'videos', f'{vid}.mp4'))
-        kpts, scores, _ = load_unisign_pose(osp.join(root, 'poses', f'{vid}.pkl'))
+        frames = read_video(osp.join(root, 'videos', f'{vid}.mp4'))[0]
+        kpts, scores = _pose(osp.join(root, 'poses', f'{vid}.pkl'))
         colours = [skin[inst['signer_id']]]
         hand_agree.append(keypoint_colour_agreement(frames, kpts, scores, colours, HAND_POINTS))
         face_agree.append(keypoint_colour_agreement(frames, kpts, scores, colours, FACE_SKIN_POINTS))
@@ -126,7 +131,7 @@ def test_classes_differ_more_than_repetitions(tiny):
     ann, _ = _load(root)
     feats, labels = [], []
     for label, inst in _instances(ann):
-        kpts, scores, _ = load_unisign_pose(osp.join(root, 'poses', f'{inst["video_id"]}.pkl'))
+        kpts, scores = _pose(osp.join(root, 'poses', f'{inst["video_id"]}.pkl'))
         idx = np.linspace(0, len(kpts) - 1, 8).round().astype(int)
         wrists = kpts[idx][:, [9, 10]]                          # body wrists: never dropped
         feats.append(wrists.ravel())
@@ -148,14 +153,14 @@ def test_deterministic_by_seed_and_worker_count(tiny, tiny_copy, tmp_path):
         a = open(osp.join(root, 'poses', f'{vid}.pkl'), 'rb').read()
         assert a == open(osp.join(tiny_copy, 'poses', f'{vid}.pkl'), 'rb').read()
     for vid in manifest['video_ids'][:3]:
-        np.testing.assert_array_equal(read_video_rgb(osp.join(root, 'videos', f'{vid}.mp4')),
-                                      read_video_rgb(osp.join(tiny_copy, 'videos', f'{vid}.mp4')))
+        np.testing.assert_array_equal(read_video(osp.join(root, 'videos', f'{vid}.mp4'))[0],
+                                      read_video(osp.join(tiny_copy, 'videos', f'{vid}.mp4'))[0])
     other = make_synthetic_dataset(str(tmp_path / 'seed4'), preset='tiny', seed=4, num_workers=1,
                                    num_classes=2, num_signers=3, num_reps=1)
     ann3, _ = _load(other['out_dir'])
     vid = ann3[0]['instances'][0]['video_id']
-    k3, _, _ = load_unisign_pose(osp.join(other['out_dir'], 'poses', f'{vid}.pkl'))
-    k1, _, _ = load_unisign_pose(osp.join(root, 'poses', f'{vid}.pkl'))
+    k3, _ = _pose(osp.join(other['out_dir'], 'poses', f'{vid}.pkl'))
+    k1, _ = _pose(osp.join(root, 'poses', f'{vid}.pkl'))
     assert k1.shape != k3.shape or not np.allclose(k1, k3)
 
 
@@ -164,7 +169,7 @@ def test_motion_gt_covers_arms_hands_and_mouth(tiny_copy):
     for _, inst in _instances(ann)[::7]:
         vid = inst['video_id']
         mask = load_mask(osp.join(tiny_copy, 'motion_gt'), vid)
-        kpts, scores, _ = load_unisign_pose(osp.join(tiny_copy, 'poses', f'{vid}.pkl'))
+        kpts, scores = _pose(osp.join(tiny_copy, 'poses', f'{vid}.pkl'))
         assert mask.shape == (manifest['num_frames'][vid], 64, 64) and mask.dtype == bool
         assert 0.01 < mask.mean() < 0.4
         px = np.clip(np.round(kpts * 64).astype(int), 0, 63)
@@ -276,3 +281,13 @@ def test_hands_follow_coco_sides_and_mirror():
         assert travel[dom] > 3 * travel[other]
         # COCO sides: the signer's right hand is on the image left.
         assert hands['right']['wrist'][:, 0].mean() < g.cx < hands['left']['wrist'][:, 0].mean()
+
+
+def test_overlay_reads_pixel_pose_files_as_normalized(tmp_path):
+    from cclslr.datasets.synthetic import normalized_pose
+    kp = np.full((133, 2), [32.0, 12.0], np.float32)
+    (tmp_path / 'p.json').write_text(json.dumps([dict(instances=[dict(keypoints=kp.tolist(),
+                                                                      keypoint_scores=[0.5] * 133)])]))
+    kpts, scores = normalized_pose(str(tmp_path / 'p.json'), 64, 48)
+    np.testing.assert_allclose(kpts[0], np.full((133, 2), [0.5, 0.25]))
+    np.testing.assert_allclose(scores, 0.5)

@@ -5,7 +5,7 @@ import torch
 from conftest import train_pipeline, wlasl_cfg
 
 from cclslr.structures.keypoint_layout import KEPT_75
-from cclslr.datasets.mask_cache import save_mask
+from cclslr.fileio import save_mask
 from cclslr.datasets.transforms import (MotionMask, PairedTemporalCrop, PoseNormalize, SelectKeypoints,
                                         SignFlip, SignRandomResizedCrop)
 from cclslr.registry import DATASETS

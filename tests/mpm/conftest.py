@@ -3,7 +3,8 @@ import os.path as osp
 
 import pytest
 
-from cclslr.mpm.toy import moving_square_clip, write_video
+from cclslr.fileio import write_video
+from cclslr.mpm.toy import moving_square_clip
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 

@@ -9,7 +9,7 @@ import numpy as np
 
 
 def test_flow_masks_feed_the_pretraining_pipeline(tmp_path, repo_root):
-    from cclslr.datasets.mask_cache import load_mask
+    from cclslr.fileio import load_mask
     from cclslr.datasets.synthetic import make_synthetic_dataset
     from cclslr.registry import DATASETS
     data = tmp_path / 'synthetic'

@@ -3,10 +3,9 @@ import json
 import numpy as np
 import torch
 
-from cclslr.datasets.mask_cache import load_mask, save_mask
+from cclslr.fileio import load_mask, read_video, save_mask
 from cclslr.mpm import GlowCodec, MotionMaskGenerator
 from cclslr.mpm.tool_utils import list_clips
-from cclslr.mpm.video_io import read_video
 
 from .conftest import load_tool
 

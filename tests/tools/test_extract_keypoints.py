@@ -14,7 +14,7 @@ import torch
 
 from cclslr.keypoints import (ExtractionTask, WholeBodyPoseExtractor, collect_dataset_tasks,
                                              collect_video_tasks, run_extraction, select_person)
-from cclslr.datasets.pose_io import load_unisign_pose
+from cclslr.fileio import read_pose
 
 # RTMPose's own building blocks (CSPNeXt + RTMCCHead + SimCC codec), shrunk to a 64x64 input.
 TINY_POSE_CONFIG = """
@@ -113,11 +113,12 @@ def test_run_extraction_errors_and_resume(assets, tmp_path):
     assert len(errors) == 1 and errors[0]['video'].endswith('bad.mp4') and 'bad.mp4' in errors[0]['error']
     assert not (out_dir / 'bad.pkl').exists()
     for name, (frames, height, width) in VIDEOS.items():
-        kpts, scores, extra = load_unisign_pose(str(out_dir / name.replace('.mp4', '.pkl')))
+        pose = read_pose(str(out_dir / name.replace('.mp4', '.pkl')))
+        kpts, scores = pose.keypoints, pose.scores
         assert kpts.shape == (frames, 133, 2) and scores.shape == (frames, 133)
         assert kpts.min() >= 0 and kpts.max() <= 1 and scores.min() >= 0 and scores.max() <= 1
         assert kpts.std() > 0  # a real prediction, not the zero fill
-        assert (extra['width'], extra['height']) == (width, height)
+        assert pose.image_size == (width, height) and pose.fps == pytest.approx(25, abs=0.1)
 
     # Second run: finished files are skipped (not rewritten), the bad one is retried and fails again.
     mtime = os.stat(out_dir / 'a.pkl').st_mtime_ns
@@ -129,7 +130,7 @@ def test_run_extraction_errors_and_resume(assets, tmp_path):
     (out_dir / 'b.pkl').write_bytes(b'truncated')
     s = run_extraction(tasks[:2], cfg, progress=False)
     assert (s.done, s.skipped, s.failed) == (2, 0, 0)
-    assert load_unisign_pose(str(out_dir / 'b.pkl'))[0].shape == (7, 133, 2)
+    assert read_pose(str(out_dir / 'b.pkl')).keypoints.shape == (7, 133, 2)
 
 
 def test_cli_with_worker_pool(assets, tmp_path):
@@ -143,7 +144,8 @@ def test_cli_with_worker_pool(assets, tmp_path):
     assert 'done: 2, skipped (existing): 0, failed: 1' in proc.stdout
     log = out_dir / 'extract_keypoints_errors.jsonl'
     assert 'bad.mp4' in log.read_text()
-    kpts, scores, _ = load_unisign_pose(str(out_dir / 'b.pkl'))
+    pose = read_pose(str(out_dir / 'b.pkl'))
+    kpts, scores = pose.keypoints, pose.scores
     assert kpts.shape == (7, 133, 2) and scores.shape == (7, 133)
 
 
@@ -239,8 +241,8 @@ def test_dataset_mode_with_wlasl(assets, shared_data, tmp_path):
     task = min(tasks, key=lambda t: osp.getsize(t.video_path))
     s = run_extraction([task], _extractor_cfg(assets, batch_size=32), progress=False)
     assert (s.done, s.failed) == (1, 0), s.errors
-    kpts, scores, extra = load_unisign_pose(task.out_path)
-    assert kpts.shape[1:] == (133, 2) and len(kpts) == s.frames and extra['width'] > 0
+    pose = read_pose(task.out_path)
+    assert pose.keypoints.shape[1:] == (133, 2) and pose.num_frames == s.frames and pose.image_size[0] > 0
 
 
 def test_model_that_cannot_run_stops_the_run(assets, tmp_path, monkeypatch):

@@ -13,10 +13,9 @@ import time
 import numpy as np
 import torch
 
-from cclslr.datasets.mask_cache import load_mask, save_mask
+from cclslr.fileio import decode_frames, load_mask, open_video, read_video, save_mask, write_video
 from cclslr.mpm.mask_generator import MotionMaskGenerator
-from cclslr.mpm.toy import moving_square_clip, write_video
-from cclslr.mpm.video_io import read_video
+from cclslr.mpm.toy import moving_square_clip
 
 SMALL_VAE = dict(block_out_channels=(32, 64, 64, 64), down_block_types=('DownEncoderBlock2D',) * 4,
                  up_block_types=('UpDecoderBlock2D',) * 4, latent_channels=16, norm_num_groups=32,
@@ -58,13 +57,12 @@ def bench_pipeline(video: str, num_frames: int = 32, out_size: int = 224):
     import cv2
 
     from cclslr.datasets.transforms.motion_mask import MotionMask
-    import decord
-    vr = decord.VideoReader(video, num_threads=1)
+    vr = open_video(video)
     total = len(vr)
     inds = np.linspace(0, total - 1, num_frames).round().astype(int)
 
     def decode():
-        frames = vr.get_batch(list(inds)).asnumpy()
+        frames = decode_frames(vr, inds, video)
         return np.stack([cv2.resize(f, (out_size, out_size)) for f in frames])
 
     with tempfile.TemporaryDirectory() as cache:

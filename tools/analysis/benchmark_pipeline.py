@@ -24,8 +24,7 @@ import time
 import cv2
 import numpy as np
 
-from cclslr.datasets.mask_cache import save_mask
-from cclslr.datasets.pose_io import save_unisign_pose
+from cclslr.fileio import PoseData, decode_frames, open_video, save_mask, video_num_frames, write_pose
 from cclslr.registry import TRANSFORMS
 from cclslr.utils import register_all_modules
 
@@ -42,11 +41,11 @@ def make_samples(data_root: str, pose_dir: str, mask_dir: str = None) -> list:
             walk = rng.normal(0, 0.01, (n, 133, 2)).cumsum(0)
             kpts = np.clip(rng.uniform(0.3, 0.7, (1, 133, 2)) + walk, 0, 1)
             pose_path = osp.join(pose_dir, f'{row["video_id"]}.pkl')
-            save_unisign_pose(pose_path, kpts, rng.uniform(0.4, 1.0, (n, 133)),
-                              width=int(row['width']), height=int(row['height']))
+            write_pose(pose_path, PoseData(kpts, rng.uniform(0.4, 1.0, (n, 133)), 'normalized',
+                                           (int(row['width']), int(row['height']))), 'unisign')
             if mask_dir:  # a blob that drifts over the frame, like the moving hands MPM keeps
-                import decord  # masks cover the file's frames as decord counts them (not the manifest's)
-                n = len(decord.VideoReader(osp.join(data_root, 'videos', row['file']), num_threads=1))
+                # masks cover the file's frames as the video reader counts them (not the manifest's)
+                n = video_num_frames(open_video(osp.join(data_root, 'videos', row['file'])))
                 yy, xx = np.mgrid[:MASK_SIZE, :MASK_SIZE] / MASK_SIZE
                 cx, cy = 0.5 + 0.2 * np.sin(np.arange(n) / 5), 0.5 + 0.1 * np.cos(np.arange(n) / 7)
                 mask = (xx - cx[:, None, None]) ** 2 + (yy - cy[:, None, None]) ** 2 < 0.08
@@ -100,7 +99,6 @@ def main():
     args = parser.parse_args()
     register_all_modules()
     cv2.setNumThreads(1)
-    import decord
 
     stage_times = collections.defaultdict(float)
     with tempfile.TemporaryDirectory() as tmp:
@@ -129,7 +127,7 @@ def main():
                 t_pipe[r] += time.perf_counter() - start
                 # Raw decode: open the reader and decode exactly the same frames, nothing else.
                 start = time.perf_counter()
-                decord.VideoReader(s['video_path'], num_threads=1).get_batch(inds.tolist()).asnumpy()
+                decode_frames(open_video(s['video_path']), inds, s['video_path'])
                 t_raw[r] += time.perf_counter() - start
     n = len(samples) * args.repeats
     print(f'{len(samples)} real videos x {args.repeats} repeats, two views of T={args.clip_len} at '

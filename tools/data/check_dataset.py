@@ -22,7 +22,8 @@ from cclslr.utils import register_all_modules
 
 def classify(message: str) -> str:
     for key, kind in (('not found', 'missing'), ('too short', 'too_short'), ('length mismatch', 'mismatch'),
-                      ('NaN', 'nan'), ('unreadable', 'unreadable')):
+                      ('NaN', 'nan'), ('unreadable', 'unreadable'), ('cannot open', 'unreadable'),
+                      ('cannot decode', 'unreadable'), ('refused to unpickle', 'unreadable')):
         if key in message:
             return kind
     return 'other'

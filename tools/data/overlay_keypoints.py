@@ -15,9 +15,9 @@ import cv2
 
 sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..', '..'))
 
-from cclslr.datasets.pose_io import load_unisign_pose  # noqa: E402
-from cclslr.datasets.synthetic.overlay import (keypoint_colour_agreement, overlay_grid,  # noqa: E402
-                                               read_video_rgb)
+from cclslr.datasets.synthetic.overlay import (keypoint_colour_agreement, normalized_pose,  # noqa: E402
+                                               overlay_grid)
+from cclslr.fileio import read_video  # noqa: E402
 
 __all__ = ['keypoint_colour_agreement', 'overlay_grid', 'main']
 
@@ -38,8 +38,9 @@ def main(argv=None):
         raise SystemExit(f'{args.out}: cannot write the PNG')
     print(f'wrote {args.out} ({grid.shape[1]}x{grid.shape[0]})')
     if args.skin:
-        kpts, scores, _ = load_unisign_pose(args.pose)
-        agree = keypoint_colour_agreement(read_video_rgb(args.video), kpts, scores, [args.skin],
+        frames, _ = read_video(args.video)
+        kpts, scores = normalized_pose(args.pose, frames.shape[2], frames.shape[1])
+        agree = keypoint_colour_agreement(frames, kpts, scores, [args.skin],
                                           score_thr=args.score_thr)
         print(f'hand keypoints on skin-coloured pixels: {100 * agree:.1f}%')
 

@@ -3,7 +3,7 @@
     python tools/mpm/generate_masks.py --config configs/ccl_slr/pretrain_msasl.py \
         --cache-root data/mpm_masks --codec glow --checkpoint work_dirs/mpm_flow/flow.pth
 
-One ``<cache-root>/<sample_id>.npz`` per clip (``cclslr.datasets.mask_cache`` format): the mask covers the
+One ``<cache-root>/<sample_id>.npz`` per clip (``cclslr.fileio.mask_cache`` format): the mask covers the
 video file's frames; frames outside the clip's [frame_start, frame_end) are all ones (kept). Clips whose
 file already exists are skipped (re-run to resume; ``--overwrite`` to redo). Failures are appended to
 ``<cache-root>/errors.log`` and the run goes on. Prints a summary with the mean masked-out fraction.
@@ -19,10 +19,9 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from cclslr.datasets.mask_cache import mask_path, save_mask
+from cclslr.fileio import mask_path, read_video, save_mask
 from cclslr.mpm.mask_generator import MotionMaskGenerator
 from cclslr.mpm.tool_utils import add_codec_args, codec_cfg_from_args, generator_cfg_from_args, list_clips
-from cclslr.mpm.video_io import read_video
 
 _GENERATOR = None
 

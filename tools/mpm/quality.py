@@ -21,10 +21,9 @@ import cv2
 import numpy as np
 import torch
 
-from cclslr.datasets.mask_cache import load_mask
+from cclslr.fileio import load_mask, read_video
 from cclslr.mpm.mask_generator import MotionMaskGenerator
 from cclslr.mpm.tool_utils import list_clips
-from cclslr.mpm.video_io import read_video
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 import train_flow  # noqa: E402

@@ -19,10 +19,10 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
+from cclslr.fileio import read_video
 from cclslr.mpm.codecs.glow import GlowFlow
 from cclslr.mpm.mask_generator import frames_to_tensor
 from cclslr.mpm.tool_utils import list_clips
-from cclslr.mpm.video_io import read_video
 
 
 def parse_args(argv=None):

@@ -14,9 +14,9 @@ import cv2
 import numpy as np
 from tqdm import tqdm
 
+from cclslr.fileio import read_video
 from cclslr.mpm.mask_generator import MotionMaskGenerator
 from cclslr.mpm.tool_utils import add_codec_args, codec_cfg_from_args, generator_cfg_from_args, list_clips
-from cclslr.mpm.video_io import read_video
 
 ROWS = ('original', 'motion-preserving', 'mask', 'masked')
 

@@ -6,8 +6,8 @@ pickles), and a WLASL-format annotation file, so the WLASL dataset class reads i
 See docs/synthetic_data.md.
 """
 from .config import PRESETS, SyntheticConfig, build_config
-from .generate import ANN_FILE, make_synthetic_dataset, write_video
-from .overlay import keypoint_colour_agreement, overlay_grid, read_video_rgb
+from .generate import ANN_FILE, make_synthetic_dataset
+from .overlay import keypoint_colour_agreement, normalized_pose, overlay_grid
 
 __all__ = ['make_synthetic_dataset', 'SyntheticConfig', 'build_config', 'PRESETS', 'ANN_FILE',
-           'write_video', 'keypoint_colour_agreement', 'overlay_grid', 'read_video_rgb']
+           'keypoint_colour_agreement', 'normalized_pose', 'overlay_grid']

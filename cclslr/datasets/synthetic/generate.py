@@ -24,8 +24,7 @@ import time
 import cv2
 import numpy as np
 
-from ..mask_cache import save_mask
-from ..pose_io import save_unisign_pose
+from cclslr.fileio import PoseData, save_mask, write_pose, write_video
 from .clip import detector_noise, synthesize_clip
 from .config import GENERATOR_VERSION, SyntheticConfig, build_config
 from .signer import body_geometry, random_signer
@@ -39,19 +38,6 @@ def _atomic_json(path, obj, **kwargs):
     fd, tmp = tempfile.mkstemp(dir=osp.dirname(path), suffix='.tmp')
     with os.fdopen(fd, 'w') as f:
         json.dump(obj, f, **kwargs)
-    os.replace(tmp, path)
-
-
-def write_video(path: str, frames: np.ndarray, fps: int) -> None:
-    """Write RGB uint8 frames (T, H, W, 3) to an mp4 file ('mp4v'), atomically."""
-    h, w = frames.shape[1:3]
-    tmp = path[:-4] + '.tmp.mp4'
-    writer = cv2.VideoWriter(tmp, cv2.VideoWriter_fourcc(*'mp4v'), fps, (w, h))
-    if not writer.isOpened():
-        raise RuntimeError(f'{path}: cv2.VideoWriter cannot open an mp4v writer (OpenCV build without it?)')
-    for frame in frames:
-        writer.write(np.ascontiguousarray(frame[..., ::-1]))
-    writer.release()
     os.replace(tmp, path)
 
 
@@ -69,8 +55,8 @@ def _clip_job(job):
     keypoints, scores = detector_noise(kps, cfg.size, cfg.size, g.unit, cfg.keypoint_noise,
                                        cfg.hand_drop_rate, rng)
     write_video(osp.join(out_dir, 'videos', f'{video_id}.mp4'), frames, cfg.fps)
-    save_unisign_pose(osp.join(out_dir, 'poses', f'{video_id}.pkl'), keypoints, scores,
-                      width=cfg.size, height=cfg.size, fps=cfg.fps)
+    write_pose(osp.join(out_dir, 'poses', f'{video_id}.pkl'),
+               PoseData(keypoints, scores, 'normalized', (cfg.size, cfg.size), cfg.fps), 'unisign')
     if cfg.with_motion_gt:
         save_mask(osp.join(out_dir, 'motion_gt'), video_id, moving)
     # Person box (pixels, [x0, y0, x1, y1] like WLASL): the drawn points inside the frame, plus the torso.

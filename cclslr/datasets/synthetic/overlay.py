@@ -1,14 +1,12 @@
 """Checking pose files against their videos: keypoint overlays and a colour-agreement score.
 
-Used by ``tools/data/overlay_keypoints.py`` and by the tests. Works for any video + Uni-Sign pose pair,
-not only synthetic ones.
+Used by ``tools/data/overlay_keypoints.py`` and by the tests. Works for any video + pose file pair
+(``cclslr.fileio.read_pose`` formats), not only synthetic ones.
 """
-import os.path as osp
-
 import cv2
 import numpy as np
 
-from ..pose_io import load_unisign_pose
+from cclslr.fileio import read_pose, read_video
 
 GROUP_COLOURS = (  # (first, end, RGB) over the 133 COCO-WholeBody points
     (0, 17, (0, 255, 0)), (17, 23, (0, 128, 0)), (23, 91, (255, 255, 0)),
@@ -17,16 +15,11 @@ HAND_POINTS = list(range(91, 133))
 FACE_SKIN_POINTS = list(range(23, 40)) + [53]   # jaw contour and nose tip lie on skin
 
 
-def read_video_rgb(path: str) -> np.ndarray:
-    """All frames as uint8 (T, H, W, 3) RGB, decoded with decord."""
-    import decord
-    if not osp.isfile(path):
-        raise FileNotFoundError(f'{path}: video not found')
-    try:
-        vr = decord.VideoReader(path)
-        return vr.get_batch(list(range(len(vr)))).asnumpy()
-    except Exception as e:  # decord raises its own DECORDError types
-        raise ValueError(f'{path}: cannot decode video ({type(e).__name__}: {e})') from e
+def normalized_pose(pose_path: str, width: int, height: int):
+    """A pose file's keypoints (T, 133, 2) in 0-1 of a ``width`` x ``height`` frame, and scores (T, 133)."""
+    pose = read_pose(pose_path)
+    kpts = pose.keypoints if pose.unit == 'normalized' else pose.keypoints / np.float32([width, height])
+    return kpts, pose.scores
 
 
 def draw_keypoints(frame: np.ndarray, keypoints: np.ndarray, scores: np.ndarray, score_thr: float = 0.3,
@@ -50,8 +43,8 @@ def draw_keypoints(frame: np.ndarray, keypoints: np.ndarray, scores: np.ndarray,
 def overlay_grid(video_path: str, pose_path: str, num_frames: int = 8, scale: int = 3,
                  cols: int = 4, score_thr: float = 0.3) -> np.ndarray:
     """A grid of ``num_frames`` evenly spaced frames with their keypoints. Returns RGB uint8."""
-    frames = read_video_rgb(video_path)
-    kpts, scores, _ = load_unisign_pose(pose_path)
+    frames, _ = read_video(video_path)
+    kpts, scores = normalized_pose(pose_path, frames.shape[2], frames.shape[1])
     if len(kpts) != len(frames):
         raise ValueError(f'{pose_path}: {len(kpts)} pose frames but {video_path} has {len(frames)} frames')
     idx = np.linspace(0, len(frames) - 1, min(num_frames, len(frames))).round().astype(int)

@@ -1,4 +1,7 @@
-"""Loading: open the video (decord), load and time-align the pose, decode only the frames the views need.
+"""Loading: open the video, load and time-align the pose, decode only the frames the views need.
+
+File access is ``cclslr.fileio`` (``video.py``: decord; ``pose_files.py``: every pose format); these
+transforms hold the dataset logic: the annotated frame range, time alignment, NaN policy, views.
 
 Keys written (per clip unless noted):
 
@@ -9,20 +12,14 @@ Keys written (per clip unless noted):
 * ``DecodeFrames`` (per view): ``imgs`` uint8 (T, H, W, 3) RGB (an ndarray, or a :class:`SharedFrames`
   that reads as one), ``img_shape`` (H, W); keypoints made pixel.
 """
-import json
-import os.path as osp
-import pickle
-
 import numpy as np
 from mmcv.transforms import BaseTransform
 from mmengine.logging import MMLogger
 
+from cclslr.fileio import (check_pose_format, decode_frames, open_video, read_pose, video_fps,
+                           video_num_frames)
 from cclslr.registry import TRANSFORMS
 from cclslr.structures import SharedFrames
-from ..pose_convert import mediapipe_to_wholebody, mmpose_to_wholebody
-from ..pose_io import load_unisign_pose
-
-POSE_FORMATS = ('auto', 'unisign', 'mmpose', 'mediapipe')
 
 
 def _clip_range(results: dict, num_frames: int, path: str):
@@ -38,7 +35,7 @@ def _clip_range(results: dict, num_frames: int, path: str):
 
 @TRANSFORMS.register_module()
 class DecordInit(BaseTransform):
-    """Open ``results['video_path']`` with ``decord.VideoReader`` (no frame is decoded here).
+    """Open ``results['video_path']`` (``cclslr.fileio.open_video``: decord; no frame is decoded here).
 
     Args:
         num_threads: decoder threads (1 suits DataLoader workers).
@@ -49,71 +46,15 @@ class DecordInit(BaseTransform):
         self.num_threads, self.min_frames = num_threads, min_frames
 
     def transform(self, results: dict) -> dict:
-        import decord
         path = results['video_path']
-        if not osp.isfile(path):
-            raise FileNotFoundError(f'{path}: video file not found')
-        try:
-            reader = decord.VideoReader(path, num_threads=self.num_threads)
-            num_frames = len(reader)
-        except Exception as e:  # decord raises DECORDError / RuntimeError with C++ messages
-            first_line = str(e).splitlines()[0] if str(e) else ''
-            raise RuntimeError(f'{path}: unreadable video ({type(e).__name__}: {first_line})') from e
-        if num_frames <= 0:
-            raise RuntimeError(f'{path}: unreadable video (no frames)')
+        reader = open_video(path, self.num_threads)
+        num_frames = video_num_frames(reader)
         start, end = _clip_range(results, num_frames, path)
         if end - start < self.min_frames:
             raise ValueError(f'{path}: too short: {end - start} frames in range, need {self.min_frames}')
         results.update(video_reader=reader, video_num_frames=num_frames, total_frames=end - start,
-                       clip_offset=start, avg_fps=float(reader.get_avg_fps()))
+                       clip_offset=start, avg_fps=video_fps(reader))
         return results
-
-
-def read_pose_file(path: str, fmt: str = 'auto'):
-    """Read a pose file of any supported format.
-
-    Returns:
-        keypoints (T, 133, 2), scores (T, 133), unit ('normalized' or 'pixel'), image size (W, H) or None.
-    """
-    if fmt not in POSE_FORMATS:
-        raise ValueError(f'pose format must be one of {POSE_FORMATS}, got {fmt!r}')
-    if not osp.isfile(path):
-        raise FileNotFoundError(f'{path}: pose file not found')
-    ext = osp.splitext(path)[1].lower()
-    if fmt == 'auto':
-        fmt = {'.pkl': 'unisign', '.pickle': 'unisign', '.json': 'mmpose', '.npz': 'mediapipe',
-               '.npy': 'mediapipe'}.get(ext)
-        if fmt is None:
-            raise ValueError(f'{path}: cannot tell the pose format from the extension {ext!r}; set format=')
-    try:
-        if fmt == 'unisign':
-            kpts, scores, extra = load_unisign_pose(path)
-            size = (extra['width'], extra['height']) if 'width' in extra and 'height' in extra else None
-            return kpts, scores, 'normalized', size
-        if fmt == 'mmpose':
-            if ext == '.json':
-                with open(path) as f:
-                    data = json.load(f)
-            else:
-                with open(path, 'rb') as f:
-                    data = pickle.load(f)
-            size = None
-            if isinstance(data, dict):  # {'meta': {...}, 'frames'|'instance_info': [...]}
-                meta = data.get('meta', data)
-                size = (meta['width'], meta['height']) if 'width' in meta and 'height' in meta else None
-                data = data.get('instance_info', data.get('frames', data.get('predictions')))
-            kpts, scores = mmpose_to_wholebody(data)
-            return kpts, scores, 'pixel', size
-        data = np.load(path, allow_pickle=False)
-        if isinstance(data, np.lib.npyio.NpzFile):
-            with data:
-                data = {k: data[k] for k in data.files}
-        kpts, scores = mediapipe_to_wholebody(data)
-        return kpts, scores, 'normalized', None
-    except (FileNotFoundError, ValueError) as e:
-        raise type(e)(str(e) if path in str(e) else f'{path}: {e}') from e
-    except Exception as e:
-        raise ValueError(f'{path}: unreadable {fmt} pose file ({type(e).__name__}: {e})') from e
 
 
 def align_to_frames(num_src: int, num_dst: int) -> np.ndarray:
@@ -131,7 +72,8 @@ class LoadPose(BaseTransform):
     video (pose-only pipelines) the pose file's own length is the clip's.
 
     Args:
-        format: 'auto' (by extension: .pkl Uni-Sign, .json MMPose, .npz/.npy MediaPipe), or one of them.
+        format: 'auto' (by extension: .pkl Uni-Sign, .json MMPose, .npz/.npy MediaPipe), or a format
+            name of ``cclslr.fileio.pose_format_names()`` ('unisign', 'mmpose', 'mediapipe').
         rel_tolerance / abs_tolerance: allowed length mismatch (fraction of the video's frames / frames).
         on_nan: 'zero' treats NaN keypoints as missing (score 0, coordinates 0) and logs the file;
             'error' raises.
@@ -139,8 +81,7 @@ class LoadPose(BaseTransform):
 
     def __init__(self, format: str = 'auto', rel_tolerance: float = 0.1, abs_tolerance: int = 3,
                  on_nan: str = 'zero'):
-        if format not in POSE_FORMATS:
-            raise ValueError(f'LoadPose: format must be one of {POSE_FORMATS}, got {format!r}')
+        check_pose_format(format, 'LoadPose: format')
         if on_nan not in ('zero', 'error'):
             raise ValueError(f"LoadPose: on_nan must be 'zero' or 'error', got {on_nan!r}")
         self.format, self.on_nan = format, on_nan
@@ -151,7 +92,8 @@ class LoadPose(BaseTransform):
         path = results.get('pose_path')
         if not path:
             raise ValueError(f'{results.get("video_path")}: sample has no pose_path (set data_prefix.pose)')
-        kpts, scores, unit, size = read_pose_file(path, self.format)
+        pose = read_pose(path, self.format)
+        kpts, scores, unit, size = pose.keypoints, pose.scores, pose.unit, pose.image_size
         if len(kpts) == 0:
             raise ValueError(f'{path}: pose file has no frames')
         bad = ~(np.isfinite(kpts).all(-1) & np.isfinite(scores))
@@ -185,7 +127,7 @@ class LoadPose(BaseTransform):
 
 @TRANSFORMS.register_module()
 class DecodeFrames(BaseTransform):
-    """Decode the frames of ``results['frame_inds']`` (clip-relative) with the open decord reader.
+    """Decode the frames of ``results['frame_inds']`` (clip-relative) with the open video reader.
 
     Inside :class:`MultiView`, :meth:`transform_views` decodes the union of all views' indices with a
     single ``get_batch`` call, so two views of a clip cost one decode. The views then share the decoded
@@ -205,13 +147,7 @@ class DecodeFrames(BaseTransform):
         path, reader = first['video_path'], first['video_reader']
         offset = first['clip_offset']
         wanted = np.unique(np.concatenate([np.asarray(v['frame_inds']) for v in views])) + offset
-        try:
-            frames = reader.get_batch(wanted.tolist()).asnumpy()
-        except Exception as e:
-            raise RuntimeError(f'{path}: decoding frames {int(wanted.min())}..{int(wanted.max())} failed '
-                               f'({type(e).__name__}: {str(e).splitlines()[0]})') from e
-        if frames.ndim != 4 or frames.shape[0] != len(wanted):
-            raise RuntimeError(f'{path}: decoder returned {frames.shape[0]} frames for {len(wanted)} indices')
+        frames = decode_frames(reader, wanted, path)
         if len(views) > 1:
             frames.setflags(write=False)  # shared by the views: nobody may write into another's frames
         h, w = frames.shape[1:3]

@@ -6,8 +6,8 @@ import numpy as np
 from mmcv.transforms import BaseTransform
 from mmengine.logging import MMLogger
 
+from cclslr.fileio import load_mask
 from cclslr.registry import TRANSFORMS
-from ..mask_cache import load_mask
 from cclslr.structures import SharedFrames
 
 ON_MISSING = ('pass', 'error', 'online')
@@ -17,7 +17,7 @@ ON_MISSING = ('pass', 'error', 'online')
 class MotionMask(BaseTransform):
     """Multiply a view's RGB frames by the clip's motion mask with probability ``prob`` (alpha = 0.2).
 
-    The mask (cclslr/datasets/mask_cache.py, key = ``sample_id``) indexes the video file's frames, so the
+    The mask (cclslr/fileio/mask_cache.py, key = ``sample_id``) indexes the video file's frames, so the
     view reads ``mask[clip_offset + frame_inds]``, resized (nearest) to the decoded frame size. Put it
     right after ``DecodeFrames``, before any crop/flip: the geometric transforms then act on the masked
     frames. With ``keep_mask=True`` the mask also stays in ``results['motion_mask']`` and is cropped and

@@ -6,7 +6,7 @@ without replacement with probability proportional to ``max(c) - c + eps``, ``c``
 fingertip score. A square crop around the hand (the same side for both hands) is cut from each chosen
 frame and resized; the hand keypoints are re-expressed inside the crop.
 
-Only the chosen frames are decoded (at most ``2 * max_frames`` per clip), with decord.
+Only the chosen frames are decoded (at most ``2 * max_frames`` per clip), with ``cclslr.fileio.video``.
 """
 import math
 import zlib
@@ -17,6 +17,7 @@ import numpy as np
 import torch
 from mmcv.transforms import BaseTransform
 
+from cclslr.fileio import decode_frames, open_video, read_pose
 from cclslr.registry import TRANSFORMS
 from cclslr.structures import HAND_KEYS
 from cclslr.structures.keypoint_layout import NUM_WHOLEBODY, WHOLEBODY_GROUPS
@@ -122,13 +123,14 @@ class ScoreAwareHandSampling(BaseTransform):
     horizontal flip (crops are not flipped; Uni-Sign's pipelines do not flip). It reads the raw
     whole-body pose of the clip, ``results[keypoint_key]`` (total_frames, 133, 2) in the unit
     ``keypoints_unit`` ('normalized' 0-1 or 'pixel') and ``results[score_key]`` (total_frames, 133), as
-    ``LoadPose`` writes them; without these keys it reads the Uni-Sign pose file ``pose_path`` itself.
+    ``LoadPose`` writes them; without these keys it reads the pose file ``pose_path`` itself
+    (``cclslr.fileio.read_pose``, format by extension).
 
     Frames: per hand, :func:`select_hand_frames` over the view's T frames — random in training,
     deterministic in test mode: the same draw every epoch, seeded by ``sample_id`` (so test clips see the
     same distribution of frames as training, not only the very worst ones). Frames whose ``pose_mask`` is
     False (padding) are never chosen. Only the chosen frames are decoded: from the open
-    ``results['video_reader']`` (``DecordInit``) if present, else with decord from ``video_path``; or,
+    ``results['video_reader']`` (``DecordInit``) if present, else opened from ``video_path``; or,
     with ``from_decoded_frames=True``, taken from ``results['imgs']`` (then the transform must come right
     after ``DecodeFrames``, before any spatial augmentation).
 
@@ -179,10 +181,9 @@ class ScoreAwareHandSampling(BaseTransform):
         if not path:
             raise KeyError(f'ScoreAwareHandSampling: {results.get("sample_id", "?")} has neither '
                            f'{self.keypoint_key!r}/{self.score_key!r} (LoadPose) nor a pose_path')
-        from ..pose_io import load_unisign_pose
-        kpts, scores, _ = load_unisign_pose(path)
+        pose = read_pose(path)
         offset = int(results.get('clip_offset', results.get('frame_start', 0)))
-        return kpts[offset:], scores[offset:], 'normalized'
+        return pose.keypoints[offset:], pose.scores[offset:], pose.unit
 
     def _view_pose(self, results: Dict) -> tuple:
         """Keypoints (T, 133, 2), scores (T, 133) at the view's frames (scores 0 at padding), unit."""
@@ -220,14 +221,9 @@ class ScoreAwareHandSampling(BaseTransform):
         file_inds = inds[positions] + int(results.get('clip_offset', 0))
         unique = sorted(set(int(i) for i in file_inds))
         reader = results.get('video_reader')
-        try:
-            if reader is None:
-                import decord
-                reader = decord.VideoReader(path, num_threads=1)
-            frames = dict(zip(unique, reader.get_batch(unique).asnumpy()))
-        except Exception as e:
-            raise ValueError(f'{path}: cannot decode frames {unique} for hand crops '
-                             f'({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ""})') from e
+        if reader is None:
+            reader = open_video(path)
+        frames = dict(zip(unique, decode_frames(reader, unique, path)))
         return {int(p): frames[int(f)] for p, f in zip(positions, file_inds)}
 
     # ------------------------------------------------------------------ transform

@@ -1,66 +1,16 @@
-"""Conversion of other pose formats to the COCO-WholeBody 133-point arrays of the Uni-Sign format.
+"""MediaPipe Holistic landmarks, format name ``'mediapipe'``, extensions ``.npz`` / ``.npy``.
 
-* MMPose whole-body predictions (RTMPose-WholeBody): exact, the layouts are the same.
-* MediaPipe Holistic landmarks: the points correspond only partly (see :data:`MEDIAPIPE_APPROXIMATE`).
-
-Both return ``keypoints (T, 133, 2)`` and ``scores (T, 133)`` float32; points without a source get score 0.
+The 133 COCO-WholeBody points correspond only partly to MediaPipe's (see :data:`MEDIAPIPE_APPROXIMATE`
+and docs/datasets.md); points without a source get score 0. Coordinates stay normalised to the frame.
+Files are read with ``np.load(allow_pickle=False)``.
 """
-from typing import Sequence, Tuple
+from typing import Tuple
 
 import numpy as np
 
 from cclslr.structures.keypoint_layout import NUM_WHOLEBODY
+from ..pose_files import PoseData, register_pose_reader
 
-# ---------------------------------------------------------------- MMPose
-
-
-def _instances_of(frame) -> list:
-    """The list of person instances of one frame, whatever MMPose output style it comes in."""
-    if frame is None:
-        return []
-    if isinstance(frame, dict):
-        if 'instances' in frame:                       # MMPoseInferencer json: {frame_id, instances}
-            return list(frame['instances'] or [])
-        if 'pred_instances' in frame:                  # PoseDataSample.to_dict()-like
-            return _instances_of(frame['pred_instances'])
-        if 'keypoints' in frame:                       # one dict holding (N, 133, 2) or (133, 2)
-            kpts = np.asarray(frame['keypoints'], dtype=np.float32).reshape(-1, NUM_WHOLEBODY, 2)
-            scores = np.asarray(frame.get('keypoint_scores', np.ones(kpts.shape[:2])),
-                                dtype=np.float32).reshape(-1, NUM_WHOLEBODY)
-            return [dict(keypoints=k, keypoint_scores=s) for k, s in zip(kpts, scores)]
-        return []
-    if hasattr(frame, 'pred_instances'):               # a real PoseDataSample
-        inst = frame.pred_instances
-        return _instances_of(dict(keypoints=np.asarray(inst.keypoints),
-                                  keypoint_scores=np.asarray(inst.keypoint_scores)))
-    if isinstance(frame, (list, tuple)):               # a list of instance dicts
-        return [i for f in frame for i in _instances_of(f)]
-    raise TypeError(f'unsupported MMPose frame entry of type {type(frame).__name__}')
-
-
-def mmpose_to_wholebody(frames: Sequence) -> Tuple[np.ndarray, np.ndarray]:
-    """Per-frame MMPose whole-body predictions -> (T, 133, 2) pixel coordinates and (T, 133) scores.
-
-    Each frame may be ``{'instances': [...]}`` (MMPoseInferencer), ``{'pred_instances': {...}}``, a
-    ``PoseDataSample``, or a list of instance dicts with ``keypoints`` (133, 2) and ``keypoint_scores``.
-    The signer is the instance with the highest mean keypoint score; frames without one get score 0.
-    """
-    kpts = np.zeros((len(frames), NUM_WHOLEBODY, 2), np.float32)
-    scores = np.zeros((len(frames), NUM_WHOLEBODY), np.float32)
-    for t, frame in enumerate(frames):
-        insts = _instances_of(frame)
-        if not insts:
-            continue
-        best = max(insts, key=lambda i: float(np.mean(i.get('keypoint_scores', 0.0))))
-        k = np.asarray(best['keypoints'], dtype=np.float32).reshape(-1, 2)
-        if len(k) != NUM_WHOLEBODY:
-            raise ValueError(f'frame {t}: expected {NUM_WHOLEBODY} whole-body keypoints, got {len(k)}')
-        kpts[t] = k
-        scores[t] = np.asarray(best.get('keypoint_scores', np.ones(NUM_WHOLEBODY)), np.float32).reshape(-1)
-    return kpts, scores
-
-
-# ---------------------------------------------------------------- MediaPipe Holistic
 
 # COCO body (0-16) and feet (17-22) <- MediaPipe Pose (33 points). Body points are the same anatomical
 # landmarks; feet are approximate (MediaPipe has no small toe: those two points stay missing).
@@ -129,3 +79,15 @@ def mediapipe_to_wholebody(landmarks) -> Tuple[np.ndarray, np.ndarray]:
     if 'right_hand' in parts:
         put(list(range(112, 133)), parts['right_hand'], list(range(21)))
     return kpts, scores
+
+
+@register_pose_reader('mediapipe', extensions=('.npz', '.npy'))
+def read_mediapipe(path: str) -> PoseData:
+    """Read MediaPipe landmarks: an ``.npz`` of the parts or one (T, 543, C) ``.npy`` array (see
+    :func:`mediapipe_to_wholebody`)."""
+    data = np.load(path, allow_pickle=False)
+    if isinstance(data, np.lib.npyio.NpzFile):
+        with data:
+            data = {k: data[k] for k in data.files}
+    kpts, scores = mediapipe_to_wholebody(data)
+    return PoseData(kpts, scores, 'normalized')

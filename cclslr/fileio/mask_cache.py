@@ -56,7 +56,7 @@ def load_mask(cache_root: str, sample_id: str):
     if not osp.isfile(path):
         return None
     try:
-        with np.load(path) as f:
+        with np.load(path, allow_pickle=False) as f:
             version = int(f['version'])
             shape = tuple(int(s) for s in f['shape'])
             packed = f['packed']

@@ -1,0 +1,70 @@
+"""The Uni-Sign pose pickle (method.md §10), format name ``'unisign'``, extensions ``.pkl``/``.pickle``.
+
+One pickle per video::
+
+    {'keypoints': sequence of T arrays (1, 133, 2), x and y normalised to [0, 1] by frame width/height,
+     'scores':    sequence of T arrays (1, 133)}
+
+Uni-Sign stores lists of per-frame arrays; cclslr writes lists and accepts lists or stacked arrays.
+cclslr adds ``'width'``, ``'height'`` and ``'fps'`` (:attr:`PoseData.image_size`, :attr:`PoseData.fps`).
+Files are unpickled with :mod:`cclslr.fileio.safe_pickle` (arrays and plain containers only).
+"""
+import os
+import os.path as osp
+import pickle
+import tempfile
+
+import numpy as np
+
+from cclslr.structures.keypoint_layout import NUM_WHOLEBODY
+from ..pose_files import PoseData, register_pose_reader, register_pose_writer
+from ..safe_pickle import UnsafePickleError, safe_load
+
+
+@register_pose_reader('unisign', extensions=('.pkl', '.pickle'))
+def read_unisign(path: str) -> PoseData:
+    """Read a Uni-Sign pickle: keypoints (T, 133, 2) in [0, 1] ('normalized'), scores (T, 133)."""
+    try:
+        data = safe_load(path)
+    except UnsafePickleError:
+        raise
+    except Exception as e:
+        raise ValueError(f'{path}: unreadable pose pickle ({type(e).__name__}: {e})') from e
+    if not isinstance(data, dict) or 'keypoints' not in data or 'scores' not in data:
+        raise ValueError(f'{path}: not a Uni-Sign pose file (needs keys "keypoints" and "scores")')
+    try:
+        kpts = np.asarray(data['keypoints'], dtype=np.float32).reshape(-1, NUM_WHOLEBODY, 2)
+        scores = np.asarray(data['scores'], dtype=np.float32).reshape(-1, NUM_WHOLEBODY)
+    except ValueError as e:
+        raise ValueError(f'{path}: keypoints/scores are not T x (1, 133, 2) / T x (1, 133): {e}') from e
+    if len(kpts) != len(scores):
+        raise ValueError(f'{path}: {len(kpts)} keypoint frames but {len(scores)} score frames')
+    size = (int(data['width']), int(data['height'])) if 'width' in data and 'height' in data else None
+    fps = float(data['fps']) if data.get('fps') is not None else None
+    return PoseData(kpts, scores, 'normalized', size, fps)
+
+
+@register_pose_writer('unisign')
+def write_unisign(path: str, pose: PoseData) -> None:
+    """Write ``pose`` (unit 'normalized') atomically, as Uni-Sign does: lists of (1, 133, 2) / (1, 133)
+    float32 arrays, plus ``width``, ``height`` (when ``image_size`` is set) and ``fps`` (when set), stored
+    as given."""
+    if pose.unit != 'normalized':
+        raise ValueError(f'{path}: Uni-Sign pose files hold keypoints in 0-1 of the frame, got unit '
+                         f'{pose.unit!r}')
+    extra = {}
+    if pose.image_size is not None:
+        extra.update(width=pose.image_size[0], height=pose.image_size[1])
+    if pose.fps is not None:
+        extra['fps'] = pose.fps
+    data = dict(keypoints=[k[None] for k in pose.keypoints], scores=[s[None] for s in pose.scores], **extra)
+    folder = osp.dirname(osp.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=folder, suffix='.tmp')
+    try:
+        with os.fdopen(fd, 'wb') as f:
+            pickle.dump(data, f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    finally:
+        if osp.exists(tmp):
+            os.remove(tmp)
