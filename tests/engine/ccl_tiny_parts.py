@@ -5,7 +5,7 @@ import torch.nn as nn
 from mmengine.registry import DefaultScope
 from torch.utils.data import Dataset
 
-from cclslr.models.algorithms.ccl_slr import CCLSLR
+from cclslr.models.algorithms import CCLSLR
 from cclslr.registry import DATASETS, MODELS
 from cclslr.structures import SignDataSample
 

@@ -3,7 +3,7 @@ import torch
 import torch.nn.functional as F
 from mmengine.logging.history_buffer import HistoryBuffer
 
-from cclslr.models.algorithms import SignRecognizer
+from cclslr.models.recognizers import SignRecognizer
 from cclslr.registry import MODELS
 from cclslr.structures import SignDataSample
 

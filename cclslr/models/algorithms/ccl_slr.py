@@ -40,7 +40,7 @@ from mmengine.model import ModuleDict
 from cclslr.registry import MODELS
 from cclslr.structures import MODALITIES, SignDataSample
 from ..utils import LockstepQueues, concat_all_gather, feature_spread
-from .base import BaseSignModel
+from ..base_model import BaseSignModel
 
 Features = Dict[str, Dict[str, torch.Tensor]]  # modality -> {'g': (B, D_m), 'f': (B, C)}
 

@@ -6,7 +6,7 @@ import torch.nn as nn
 
 from cclslr.registry import MODELS
 from cclslr.structures import HAND_KEYS, HAND_SIDES
-from .recognizer import SignRecognizer
+from .sign_recognizer import SignRecognizer
 
 
 @MODELS.register_module()

@@ -8,7 +8,7 @@ from mmengine.model import ModuleDict
 from cclslr.registry import MODELS
 from cclslr.structures import MODALITIES, SignDataSample
 from cclslr.utils import allow_mmengine_checkpoint_globals, load_plain_state_dict
-from .base import BaseSignModel
+from ..base_model import BaseSignModel
 
 # Modality -> the key prefix of its encoder in a CCLSLR pre-training checkpoint (the query encoders,
 # `encoders.<m>`; the EMA key encoders, `key_encoders.<m>`, are not loaded).
