@@ -22,7 +22,7 @@ import numpy as np
 from cclslr.fileio import PoseData, decode_frames, open_video, video_fps, video_num_frames, write_pose
 from cclslr.structures.keypoint_layout import NUM_WHOLEBODY
 
-# The paper's pose model (method.md §2): RTMPose-x trained on COCO-WholeBody, 384x288 input. The path is
+# The paper's pose model (docs/method.md §2): RTMPose-x trained on COCO-WholeBody, 384x288 input. The path is
 # relative to mmpose's packaged configs (``mmpose/.mim/configs``); the checkpoint must be fetched by hand.
 DEFAULT_POSE_CONFIG = ('wholebody_2d_keypoint/rtmpose/coco-wholebody/'
                        'rtmpose-x_8xb32-270e_coco-wholebody-384x288.py')

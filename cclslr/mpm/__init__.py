@@ -1,4 +1,4 @@
-"""Motion-Preserving Masking (method.md section 6): latent codecs, the mask generator, online mode."""
+"""Motion-Preserving Masking (docs/method.md section 6): latent codecs, the mask generator, online mode."""
 from .codecs import (BaseLatentCodec, DiffusersVAECodec, FrameDiffCodec, GlowCodec, GlowFlow,
                      load_flow_checkpoint)
 from .mask_generator import MotionMaskGenerator, otsu_threshold

@@ -1,4 +1,4 @@
-"""Motion-preserving masks from a latent codec (method.md section 6).
+"""Motion-preserving masks from a latent codec (docs/method.md section 6).
 
 Per clip: encode every frame (batched), measure each latent dimension's standard deviation over time,
 zero the static dimensions (sigma < p, or all but the top ``keep_ratio``), decode -> a "motion-preserving"

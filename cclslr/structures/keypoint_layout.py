@@ -1,5 +1,5 @@
 """Keypoint layouts: COCO-WholeBody 133 points, the 75-point subset CCL-SLR keeps, its groups, their
-skeleton edges and the left/right flip pairs (method.md §2, §4): one home for every index.
+skeleton edges and the left/right flip pairs (docs/method.md §2, §4): one home for every index.
 
 The 75 points are ordered group by group, in the order of :data:`GROUPS`. Every pose tensor in cclslr
 after the ``SelectKeypoints`` transform uses this order, so the pose encoder can slice groups with
@@ -9,7 +9,7 @@ from collections import OrderedDict
 
 NUM_WHOLEBODY = 133
 
-# 0-based indices into the 133 COCO-WholeBody points (method.md §2; matches Uni-Sign's code).
+# 0-based indices into the 133 COCO-WholeBody points (docs/method.md §2; matches Uni-Sign's code).
 WHOLEBODY_GROUPS = OrderedDict(
     body=[0, 5, 6, 7, 8, 9, 10],                      # nose, shoulders, elbows, wrists (7)
     face=list(range(23, 40)) + [53],                  # jaw contour + nose (18)
@@ -30,7 +30,7 @@ for _g in GROUPS:
     _start += len(WHOLEBODY_GROUPS[_g])
 NUM_KEPT = _start  # 75
 
-# Root point of each group inside the 75 layout, used by the normalisation of method.md §2:
+# Root point of each group inside the 75 layout, used by the normalisation of docs/method.md §2:
 # hands relative to their wrist (first hand point, COCO-WholeBody 91 / 112), face relative to the nose (53).
 GROUP_ROOT_75 = dict(
     left_hand=GROUP_SLICES['left_hand'].start,

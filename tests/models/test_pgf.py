@@ -1,4 +1,4 @@
-"""Prior-guided fusion (method.md §10): zero-gate identity, write-back at sampled frames only, sampling
+"""Prior-guided fusion (docs/method.md §10): zero-gate identity, write-back at sampled frames only, sampling
 coordinates, and the PGF recognizer matching the pose-only recognizer at initialisation."""
 import copy
 

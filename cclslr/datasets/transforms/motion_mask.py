@@ -1,4 +1,4 @@
-"""MotionMask: Motion-Preserving Masking (method.md §6) applied from the mask cache."""
+"""MotionMask: Motion-Preserving Masking (docs/method.md §6) applied from the mask cache."""
 from typing import Callable, Optional
 
 import cv2

@@ -1,4 +1,4 @@
-"""Pose transforms of a view: the Uni-Sign normalisation (method.md §2), random rotation/scaling, joint
+"""Pose transforms of a view: the Uni-Sign normalisation (docs/method.md §2), random rotation/scaling, joint
 masking and the 133 -> 75 keypoint selection. Pose arrays: ``keypoints`` (T, J, 2), ``keypoint_scores``
 (T, J); J is 133 (whole-body) or 75 (``KEPT_75`` order)."""
 from typing import Optional, Sequence
@@ -27,7 +27,7 @@ def _groups(num_joints: int):
 
 @TRANSFORMS.register_module()
 class PoseNormalize(BaseTransform):
-    """Uni-Sign's normalisation over the view's frames (method.md §2).
+    """Uni-Sign's normalisation over the view's frames (docs/method.md §2).
 
     Body points with score > ``thr`` over all frames define a square box (side = max(w, h), centred on
     their extent); every point not in a hand/face group is mapped by it to [-1, 1]. Hand points become

@@ -107,7 +107,7 @@ class SignRandomResizedCrop(BaseTransform):
     """Random resized crop, one box for all frames of the view, then resize to ``size``.
 
     Args:
-        size: output (w, h) or int (method.md: 224).
+        size: output (w, h) or int (docs/method.md: 224).
         area_range: crop area as a fraction of the frame.
         aspect_ratio_range: crop w/h range (log-uniform).
     """

@@ -1,4 +1,4 @@
-"""Uni-Sign's score-aware hand sampling (method.md §10): which frames of a view get RGB hand crops.
+"""Uni-Sign's score-aware hand sampling (docs/method.md §10): which frames of a view get RGB hand crops.
 
 Per hand, the frames whose keypoints are least trustworthy are the ones where RGB evidence helps most.
 Valid frames have a mean hand score above ``score_thr``; ``ceil(ratio * n_valid)`` of them are drawn
@@ -116,7 +116,7 @@ def _clip_rng(sample_id: str, seed: int) -> np.random.Generator:
 
 @TRANSFORMS.register_module()
 class ScoreAwareHandSampling(BaseTransform):
-    """Uni-Sign's score-aware sampling of hand crops for prior-guided fusion (method.md §10).
+    """Uni-Sign's score-aware sampling of hand crops for prior-guided fusion (docs/method.md §10).
 
     Place it after ``LoadPose`` and the temporal sampling (``frame_inds``: the view's frames, relative to
     the clip, whose first frame is the file's ``clip_offset``), before the pose normalisation and any

@@ -1,4 +1,4 @@
-"""The shared temporal crop of a view: one set of frame indices for RGB and pose (method.md §3)."""
+"""The shared temporal crop of a view: one set of frame indices for RGB and pose (docs/method.md §3)."""
 import numpy as np
 from mmcv.transforms import BaseTransform
 
@@ -25,8 +25,8 @@ class PairedTemporalCrop(BaseTransform):
     when the pose is loaded, the view's ``keypoints`` (clip_len, 133, 2) and ``keypoint_scores``.
 
     Args:
-        clip_len: T, frames per view (method.md: 32).
-        min_ratio: l, the shortest span as a fraction of the clip (method.md: 0.1).
+        clip_len: T, frames per view (docs/method.md: 32).
+        min_ratio: l, the shortest span as a fraction of the clip (docs/method.md: 0.1).
         test_mode: whole clip, no randomness.
     """
 

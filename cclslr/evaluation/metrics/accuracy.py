@@ -1,4 +1,4 @@
-"""Top-k accuracy per instance and per class for ISLR (method.md §8)."""
+"""Top-k accuracy per instance and per class for ISLR (docs/method.md §8)."""
 from typing import Dict, List, Optional, Sequence, Union
 
 import numpy as np

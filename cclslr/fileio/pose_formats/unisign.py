@@ -1,4 +1,4 @@
-"""The Uni-Sign pose pickle (method.md §10), format name ``'unisign'``, extensions ``.pkl``/``.pickle``.
+"""The Uni-Sign pose pickle (docs/method.md §10), format name ``'unisign'``, extensions ``.pkl``/``.pickle``.
 
 One pickle per video::
 

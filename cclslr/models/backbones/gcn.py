@@ -1,4 +1,4 @@
-"""Per-frame spatial graph convolution over one keypoint group (method.md §4).
+"""Per-frame spatial graph convolution over one keypoint group (docs/method.md §4).
 
 The pose encoder runs one :class:`GroupGCN` per keypoint group (hand — shared by both hands —, body, face,
 mouth). Each is a stack of :class:`GraphConv` layers on the group's natural skeleton, with a learnable

@@ -1,4 +1,4 @@
-"""The pose encoder of CCL-SLR: per-frame group GCNs + two temporal Transformers (method.md §4)."""
+"""The pose encoder of CCL-SLR: per-frame group GCNs + two temporal Transformers (docs/method.md §4)."""
 import math
 from typing import Callable, Dict, Optional, Sequence
 
@@ -144,7 +144,7 @@ class TemporalTransformer(nn.Module):
 
 @MODELS.register_module()
 class PoseEncoder(BaseModule):
-    """GCN + Transformer pose encoder of CCL-SLR (method.md §4).
+    """GCN + Transformer pose encoder of CCL-SLR (docs/method.md §4).
 
     1. Per-frame spatial GCNs (:class:`~cclslr.models.backbones.gcn.GroupGCN`), one per group — hand
        (used for both hands, same weights), body, face, mouth — each node pooled (mean) to a

@@ -1,4 +1,4 @@
-"""The RGB encoder: any video backbone + global average pooling to one vector (method.md §4)."""
+"""The RGB encoder: any video backbone + global average pooling to one vector (docs/method.md §4)."""
 import copy
 from typing import Optional, Sequence
 

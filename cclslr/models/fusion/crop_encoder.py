@@ -1,4 +1,4 @@
-"""2D encoder of hand crops for prior-guided fusion (method.md §10)."""
+"""2D encoder of hand crops for prior-guided fusion (docs/method.md §10)."""
 from typing import Optional
 
 import torch

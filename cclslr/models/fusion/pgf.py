@@ -1,4 +1,4 @@
-"""Uni-Sign's prior-guided fusion (PGF) of hand crops into pose hand-node features (method.md §10).
+"""Uni-Sign's prior-guided fusion (PGF) of hand crops into pose hand-node features (docs/method.md §10).
 
 The pose keypoints are the prior: each hand node asks the RGB crop of its frame "what do you see around
 my position?" — first globally (cross-attention to the crop's 4×4 map), then locally (deformable sampling

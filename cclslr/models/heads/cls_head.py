@@ -1,4 +1,4 @@
-"""Linear classification head for fine-tuning (method.md §7)."""
+"""Linear classification head for fine-tuning (docs/method.md §7)."""
 import torch
 import torch.nn as nn
 import torch.nn.functional as F

@@ -14,7 +14,7 @@ class ProjectionHead(BaseModule):
 
     Args:
         in_channels: width of the encoder output g (2048 for R3D-50, 1024 for the pose encoder).
-        hidden_channels: hidden width; ``None`` means ``in_channels`` (method.md §4).
+        hidden_channels: hidden width; ``None`` means ``in_channels`` (docs/method.md §4).
         out_channels: width of f, 128 in the paper.
 
     Shapes: (N, in_channels) -> (N, out_channels), not normalised (the algorithm normalises).

@@ -1,4 +1,4 @@
-"""Fine-tuning with Uni-Sign's prior-guided fusion on top of the CCL-SLR pose encoder (method.md §10)."""
+"""Fine-tuning with Uni-Sign's prior-guided fusion on top of the CCL-SLR pose encoder (docs/method.md §10)."""
 from typing import Dict, Optional
 
 import torch

@@ -1,4 +1,4 @@
-"""Fine-tuning recognizer: pre-trained encoders + one linear classifier per modality (method.md §7)."""
+"""Fine-tuning recognizer: pre-trained encoders + one linear classifier per modality (docs/method.md §7)."""
 import copy
 from typing import Dict, List, Optional
 

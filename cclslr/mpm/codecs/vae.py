@@ -1,4 +1,4 @@
-"""A diffusers ``AutoencoderKL`` as MPM latent codec (the alternative to the flow, method.md section 6).
+"""A diffusers ``AutoencoderKL`` as MPM latent codec (the alternative to the flow, docs/method.md section 6).
 
 The VAE is built from a local ``from_pretrained`` folder (nothing downloads at run time) or from a config
 dict (random weights: tests, the quality baseline). Latents are the posterior mode, normalised as in SD3 /
