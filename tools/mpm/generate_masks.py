@@ -21,10 +21,14 @@ import torch
 from mmengine.config import DictAction
 from tqdm import tqdm
 
-from cclslr.datasets.mask_cache import mask_path, save_mask
-from cclslr.mpm.mask_generator import MotionMaskGenerator
-from cclslr.mpm.tool_utils import add_codec_args, codec_cfg_from_args, generator_cfg_from_args, list_clips
-from cclslr.mpm.video_io import read_video
+# This checkout's cclslr, not another installed one (tools/demo.py runs this file in a subprocess).
+sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..', '..'))
+
+from cclslr.datasets.mask_cache import mask_path, save_mask  # noqa: E402
+from cclslr.mpm.mask_generator import MotionMaskGenerator  # noqa: E402
+from cclslr.mpm.tool_utils import (add_codec_args, codec_cfg_from_args, generator_cfg_from_args,  # noqa: E402
+                                   list_clips)
+from cclslr.mpm.video_io import read_video  # noqa: E402
 
 _GENERATOR = None
 
