@@ -105,3 +105,25 @@ def test_paper_sizes_in_the_main_configs():
     assert model.spm_head.topk == 10 and model.spm_head.loss_module.temperature == 0.02
     assert cfg.train_dataloader.batch_size * 8 == 64 and cfg.train_cfg.max_epochs == 140
     assert cfg.optim_wrapper.optimizer.lr == 0.01 and cfg.param_scheduler[0].milestones == [100]
+
+
+RECOGNIZERS = [p for p in CONFIGS if Config.fromfile(p).model.type in ('SignRecognizer', 'PGFRecognizer')]
+
+
+@pytest.mark.parametrize('path', RECOGNIZERS,
+                         ids=[osp.relpath(p, osp.join(REPO, 'configs')) for p in RECOGNIZERS])
+def test_recognizer_pipelines_feed_exactly_its_branches(path):
+    # A fine-tuning config names its model base and its pipelines separately: they must agree, and the
+    # data preprocessor must ask for exactly those inputs (it raises on a missing one at the first batch).
+    # RGB-only reads no pose file, pose-only (and PGF, which decodes its own hand crops) no whole frames.
+    from cclslr.datasets.transforms import iter_transforms
+    cfg = Config.fromfile(path)
+    branches = {m for m in ('rgb', 'pose') if cfg.model.get(f'{m}_backbone')}
+    assert set(cfg.model.data_preprocessor.get('modalities', ('rgb', 'pose'))) == branches
+    for name in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        steps = list(iter_transforms(cfg[name].dataset.pipeline))
+        pack = next(t for t in steps if t['type'].startswith('PackSignInputs'))
+        assert set(pack['modalities']) == branches, name
+        types = {t['type'] for t in steps}
+        assert ('LoadPose' in types) == ('pose' in branches), name
+        assert ('DecodeFrames' in types) == ('rgb' in branches), name

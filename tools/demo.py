@@ -1,4 +1,4 @@
-"""The main job: CCL-SLR end to end on the synthetic sign dataset, on CPU, in about 10 minutes.
+"""The demo: CCL-SLR end to end on the synthetic sign dataset, on CPU, in about 10 minutes.
 
     python tools/demo.py [--work-dir work_dirs/demo] [--data-root data/synthetic_demo] [--quick]
                          [--pretrain-config configs/demo/cclslr-xpl_tiny_1xb16-30e_synthetic.py]
@@ -8,8 +8,8 @@
 3. embeds the clips with randomly initialised encoders: k-NN top-1 of RGB, pose and fused embeddings;
 4. pre-trains CCL-SLR on the training signers (labels unused);
 5. embeds them again with the pre-trained encoders;
-6. fine-tunes with 2 labelled clips per class (fused and pose-only), from scratch and from the
-   pre-trained checkpoint, tests on the held-out signers, and prints one table.
+6. fine-tunes with 2 labelled clips per class (fused, RGB-only and pose-only: FINETUNE_CFGS), from scratch
+   and from the pre-trained checkpoint, tests on the held-out signers, and prints one table.
 Logs and checkpoints go to the work dir; the console shows progress bars and the results.
 """
 import argparse
@@ -26,7 +26,9 @@ from cclslr.utils import allow_mmengine_checkpoint_globals, register_all_modules
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 PRETRAIN_CFG = osp.join(REPO, 'configs', 'demo', 'cclslr_tiny_1xb16-30e_synthetic.py')
-FINETUNE_CFG = osp.join(REPO, 'configs', 'demo', 'recognizer_tiny_1xb8-40e_synthetic-2shot.py')
+FINETUNE_CFGS = {  # the table's rows, in its order
+    variant: osp.join(REPO, 'configs', 'demo', f'recognizer_{name}_1xb8-40e_synthetic-2shot.py')
+    for variant, name in (('fused', 'tiny'), ('RGB-only', 'tiny-rgb'), ('pose-only', 'tiny-pose'))}
 
 
 def parse_args(argv=None):
@@ -61,43 +63,33 @@ def _quiet(cfg, work_dir, desc, seed):
     return cfg
 
 
-def _with_data_root(cfg, data_root):
-    """Point every synthetic dataset of a config at ``data_root``."""
-    def fix(ds):
-        if ds is None:
-            return
-        ds['ann_file'] = osp.join(data_root, 'WLASL_v0.3.json')
-        ds['data_prefix'] = dict(video=osp.join(data_root, 'videos'), pose=osp.join(data_root, 'poses'))
-
-    for name in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
-        if cfg.get(name):
-            fix(cfg[name]['dataset'])
-    for hook in cfg.get('custom_hooks', []):
-        for key in ('dataloader', 'query_dataloader'):
-            if isinstance(hook.get(key), dict):
-                fix(hook[key]['dataset'])
-    for t in cfg.train_dataloader.dataset.pipeline:
-        for sub in t.get('transforms', []):
+def data_root_options(cfg, data_root) -> dict:
+    """``--cfg-options`` that point every synthetic dataset of a demo config (its loaders and k-NN hook
+    loaders) and its MPM mask cache at ``data_root``."""
+    loaders = [name for name in ('train_dataloader', 'val_dataloader', 'test_dataloader') if cfg.get(name)]
+    loaders += [f'custom_hooks.{i}.{key}' for i, hook in enumerate(cfg.get('custom_hooks', []))
+                for key in ('dataloader', 'query_dataloader') if isinstance(hook.get(key), dict)]
+    options = {}
+    for loader in loaders:
+        options.update({f'{loader}.dataset.ann_file': osp.join(data_root, 'WLASL_v0.3.json'),
+                        f'{loader}.dataset.data_prefix.video': osp.join(data_root, 'videos'),
+                        f'{loader}.dataset.data_prefix.pose': osp.join(data_root, 'poses')})
+    for i, t in enumerate(cfg.train_dataloader.dataset.pipeline):
+        for j, sub in enumerate(t.get('transforms', [])):
             if sub['type'] == 'MotionMask':
-                sub['cache_root'] = osp.join(data_root, 'mpm_masks')
-    return cfg
+                options[f'train_dataloader.dataset.pipeline.{i}.transforms.{j}.cache_root'] = \
+                    osp.join(data_root, 'mpm_masks')
+    return options
 
 
-def make_masks(config, data_root, work_dir):
-    """MPM masks for the pre-training clips. The demo uses the codec-free frame-difference option
-    (about 15 s); docs/mpm.md shows the flow-based cache (tools/mpm/train_flow.py + generate_masks.py)."""
-    import os
+def make_masks(config, options, data_root):
+    """MPM masks for the pre-training clips of ``config`` (with ``options``, its --data-root redirection).
+    The demo uses the codec-free frame-difference option (about 15 s); docs/mpm.md shows the flow-based
+    cache (tools/mpm/train_flow.py + generate_masks.py)."""
     import subprocess
-    os.makedirs(work_dir, exist_ok=True)
-    cfg_path = osp.join(work_dir, 'mpm_masks_config.py')
-    with open(cfg_path, 'w') as f:  # the pre-training config, pointed at --data-root
-        f.write(f"_base_ = [{config!r}]\n"
-                f"train_dataloader = dict(dataset=dict(ann_file={osp.join(data_root, 'WLASL_v0.3.json')!r}, "
-                f"data_prefix=dict(video={osp.join(data_root, 'videos')!r}, "
-                f"pose={osp.join(data_root, 'poses')!r})))\n")
-    cmd = [sys.executable, osp.join(REPO, 'tools', 'mpm', 'generate_masks.py'), '--config', cfg_path,
+    cmd = [sys.executable, osp.join(REPO, 'tools', 'mpm', 'generate_masks.py'), '--config', config,
            '--split', 'train', '--cache-root', osp.join(data_root, 'mpm_masks'), '--codec', 'frame_diff',
-           '--threshold', '0.1']
+           '--threshold', '0.1', '--cfg-options', *(f'{k}={v}' for k, v in options.items())]
     subprocess.run(cmd, check=True)
 
 
@@ -139,11 +131,13 @@ def main(argv=None):
     print(('reused' if summary['skipped'] else 'generated') +
           f' {summary["num_clips"]} clips, {summary["num_classes"]} classes, splits {summary["splits"]}')
 
+    pre_cfg = Config.fromfile(args.pretrain_config)
+    pre_options = data_root_options(pre_cfg, args.data_root)
     _stage('2/6 Motion-Preserving Masking: mask cache of the training clips (frame-difference codec)')
-    make_masks(osp.abspath(args.pretrain_config), args.data_root, args.work_dir)
+    make_masks(osp.abspath(args.pretrain_config), pre_options, args.data_root)
 
-    pre_cfg = _with_data_root(Config.fromfile(args.pretrain_config), args.data_root)
-    ft_data = Config.fromfile(FINETUNE_CFG).train_dataloader.dataset
+    pre_cfg.merge_from_dict(pre_options)
+    ft_data = Config.fromfile(FINETUNE_CFGS['fused']).train_dataloader.dataset
     shots = dict(num_per_class=ft_data.get('num_per_class'), subset_seed=ft_data.get('subset_seed', 0))
     knn_cfg = copy.deepcopy(next(h for h in pre_cfg.custom_hooks if h['type'] == 'KNNEvalHook'))
     if args.pretrain_epochs is not None:
@@ -172,13 +166,11 @@ def main(argv=None):
     print(knn_after)
 
     results = {}
-    variants = (('fused', {}), ('RGB-only', dict(pose_backbone=None, pose_head=None)),
-                ('pose-only', dict(rgb_backbone=None, rgb_head=None)))
-    for (variant, model_override), (name, init) in itertools.product(
-            variants, (('scratch', None), ('CCL-SLR', pretrained))):
+    for (variant, config), (name, init) in itertools.product(
+            FINETUNE_CFGS.items(), (('scratch', None), ('CCL-SLR', pretrained))):
         _stage(f'6/6 fine-tuning with 2 labels per class: {variant}, {name}')
-        cfg = _with_data_root(Config.fromfile(FINETUNE_CFG), args.data_root)
-        cfg.model.update(model_override)
+        cfg = Config.fromfile(config)
+        cfg.merge_from_dict(data_root_options(cfg, args.data_root))
         cfg.model.init_from = None if init is None else dict(checkpoint=init)
         if args.finetune_epochs is not None:
             cfg.train_cfg.max_epochs = args.finetune_epochs
@@ -232,7 +224,7 @@ def print_table(knn_before, knn_after, results, seconds, pretrain_config=PRETRAI
             print(f'{label:<40}{knn_before[key]:>15.2f}{knn_after[key]:>15.2f}')
     print('-' * 72)
     print(f'{"fine-tuned, 2 labels per class (%)":<40}{"scratch":>15}{"CCL-SLR":>15}')
-    for variant in ('fused', 'RGB-only', 'pose-only'):
+    for variant in FINETUNE_CFGS:
         for key in ('top1_instance', 'top5_instance'):
             label = f'{variant} {key}'
             print(f'{label:<40}{results[variant, "scratch"][key]:>15.2f}'

@@ -6,7 +6,8 @@ import os.path as osp
 VIDEO_EXTS = ('.mp4', '.avi', '.mkv', '.mov', '.webm')
 
 
-def list_clips(config: str = None, split: str = 'train', video_dir: str = None) -> list:
+def list_clips(config: str = None, split: str = 'train', video_dir: str = None,
+               cfg_options: dict = None) -> list:
     """Clips to process: ``[{'video_path', 'sample_id', 'frame_start', 'frame_end'}]``.
 
     Args:
@@ -15,14 +16,16 @@ def list_clips(config: str = None, split: str = 'train', video_dir: str = None) 
         split: ``'train'``, ``'val'`` or ``'test'``.
         video_dir: used when ``config`` is None: every video file below it, whole file, ``sample_id`` =
             its relative path without extension.
+        cfg_options: overrides merged into ``config`` first (``--cfg-options``, as tools/train.py has).
     """
     if config is not None:
         from mmengine.config import Config
 
         from cclslr.registry import DATASETS
         from cclslr.utils import register_all_modules
+        from cclslr.utils.launch import apply_cfg_options
         register_all_modules()
-        cfg = Config.fromfile(config)
+        cfg = apply_cfg_options(Config.fromfile(config), cfg_options)
         key = f'{split}_dataloader'
         if key not in cfg:
             raise KeyError(f'{config}: no {key} in the config')

@@ -38,14 +38,19 @@ def _check_override_keys(cfg: Config, options: dict) -> None:
                   f'to {node.get("type")!r}; check the spelling')
 
 
+def apply_cfg_options(cfg: Config, options: dict) -> Config:
+    """Merge ``--cfg-options`` into ``cfg`` (in place), refusing dotted keys whose parent does not exist."""
+    if options:
+        _check_override_keys(cfg, options)
+        cfg.merge_from_dict(options)
+    return cfg
+
+
 def load_config(args) -> Config:
     """Read the config, apply ``--cfg-options``, ``--launcher`` and the work dir."""
     if not osp.isfile(args.config):
         raise FileNotFoundError(f'config file not found: {args.config}')
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        _check_override_keys(cfg, args.cfg_options)
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = apply_cfg_options(Config.fromfile(args.config), args.cfg_options)
     cfg.launcher = args.launcher
     if args.work_dir is not None:
         cfg.work_dir = args.work_dir

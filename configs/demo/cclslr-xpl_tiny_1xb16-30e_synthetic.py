@@ -1,9 +1,9 @@
-# Beyond the paper, for measurement: the demo pre-training with the RGB branch taught only by the pose
-# branch's clusters (the `pl` term of CCLSLR: online k-means of the pose key embeddings, a linear RGB
-# classifier trained on them, as in XDC), its own contrastive terms off and its augmentations reduced to
-# the temporal crop. Why: at demo scale (150 clips of 5 signers) the paper's RGB terms do not lift the RGB
-# k-NN (docs/pretraining.md), and this is the variant that came closest. The pose branch keeps the paper's
-# objective. Compare with the demo config over several seeds, e.g.
+# Beyond the paper: the demo pre-training with the RGB branch taught only by the pose branch's clusters
+# (the `pl` term of CCLSLR: online k-means of the pose key embeddings, a linear RGB classifier trained on
+# them, as in XDC), its own contrastive terms off and its augmentations reduced to the temporal crop.
+# Why: at demo scale the paper's RGB terms do not lift the RGB k-NN (docs/pretraining.md); the pose
+# branch, which does learn, can teach it. The pose branch keeps the paper's objective. Compare with the
+# demo config over several seeds, e.g.
 #   python tools/train.py THIS_CONFIG --cfg-options randomness.seed=1
 _base_ = ['./cclslr_tiny_1xb16-30e_synthetic.py']
 
@@ -17,8 +17,8 @@ model = dict(
 _view = [
     dict(type='PairedTemporalCrop', clip_len={{_base_.clip_len}}, min_ratio=0.8),
     dict(type='DecodeFrames'),
-    # No random resized crop, flip, colour jitter or MPM on RGB: cross-entropy on these 64x64 clips loses
-    # half its accuracy under the random resized crop alone (docs/pretraining.md).
+    # No random resized crop, flip, colour jitter or MPM on RGB: on these 64x64 clips the random resized
+    # crop alone costs the cross-entropy much of its accuracy (docs/pretraining.md).
     dict(type='SignResize', scale={{_base_.img_size}}),
     dict(type='FrameDifference'),  # as in the base config and its k-NN pipeline
     dict(type='PoseNormalize'),

@@ -1,11 +1,11 @@
 # CCL-SLR pre-training on the synthetic demo set (tools/data/make_synthetic_signs.py), sized to run on
 # one CPU in a few minutes: the same algorithm and pipeline as the paper's config, with small encoders
 # (R3D-18 at 16 base channels, a 1-block pose encoder), 16 frames at 64x64, a queue of 128, AdamW and a
-# milder temporal crop (see below). Two departures from the paper, both measured over three data seeds
-# in docs/pretraining.md (its last section): the RGB encoder sees frame differences
-# (FrameDifference) and the SPM term is off. With RGB frames the small RGB encoder learns the signers'
-# rooms and clothes instead of the signs; with the SPM term's sigmoid BCE the projections collapse into a
-# cone at this scale. The paper-size configs keep both as the paper has them.
+# milder temporal crop (see below). Two departures from the paper (docs/pretraining.md, its last
+# section): the RGB encoder sees frame differences (FrameDifference) and the SPM term is off. With RGB
+# frames the small RGB encoder learns the signers' rooms and clothes instead of the signs; with the SPM
+# term's sigmoid BCE the projections collapse into a cone at this scale. The paper-size configs keep
+# both as the paper has them.
 #   python tools/data/make_synthetic_signs.py data/synthetic_demo && python tools/train.py THIS_CONFIG
 _base_ = ['../_base_/default_runtime.py']
 
@@ -38,9 +38,8 @@ model = dict(
 
 _view = [
     # The synthetic signs are short and cyclic: a crop of half the clip can show another part of the
-    # movement than its partner view (raw keypoint distance between the two views of one clip = 0.76 x
-    # that between different clips at 0.5, 0.22 x for whole clips). The paper's l = 0.1 suits long real
-    # clips with idle frames; the demo keeps at least 80% of the clip.
+    # movement than its partner view, so the two views of one clip stop looking alike. The paper's
+    # l = 0.1 suits long real clips with idle frames; the demo keeps at least 80% of the clip.
     dict(type='PairedTemporalCrop', clip_len=clip_len, min_ratio=0.8),
     dict(type='DecodeFrames'),
     dict(type='MotionMask', cache_root=f'{data_root}/mpm_masks', prob=0.2, on_missing='pass'),
@@ -85,8 +84,8 @@ train_dataloader = dict(
     dataset=dict(_synthetic, split='train', unlabelled=True, pipeline=pretrain_pipeline))
 
 # AdamW rather than the paper's SGD: at these tiny sizes and ~300 iterations, SGD at lr 0.02 drives the
-# Transformer pose encoder to collapse (MoCo loss rising to log(N); measured, see docs/pretraining.md),
-# while AdamW at 1e-3 learns. The paper-size configs keep the paper's SGD schedule.
+# Transformer pose encoder to collapse (the MoCo loss rises to log(N); docs/pretraining.md), while AdamW
+# at 1e-3 learns. The paper-size configs keep the paper's SGD schedule.
 optim_wrapper = dict(optimizer=dict(type='AdamW', lr=1e-3, weight_decay=0.05))
 param_scheduler = [dict(type='CosineAnnealingLR', by_epoch=True, T_max=30, eta_min=1e-5)]
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=30)

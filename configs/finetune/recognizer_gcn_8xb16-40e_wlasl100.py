@@ -1,6 +1,7 @@
-# WLASL100, pose-only (GCN + Transformer branch alone; no video is decoded).
-_base_ = ['./recognizer_r3d50-gcn_8xb16-40e_wlasl100.py']
-model = dict(rgb_backbone=None, rgb_head=None)
-train_dataloader = dict(dataset=dict(pipeline={{_base_.train_pipeline_pose}}))
-val_dataloader = dict(dataset=dict(pipeline={{_base_.test_pipeline_pose}}))
-test_dataloader = dict(dataset=dict(pipeline={{_base_.test_pipeline_pose}}))
+# Fine-tuning on WLASL100, pose only (the GCN + Transformer branch alone; no video is decoded).
+# Commands and paper numbers: README.md in this folder.
+_base_ = ['../_base_/models/recognizer_gcn.py', '../_base_/datasets/wlasl.py',
+          '../_base_/schedules/finetune_sgd_40e.py']
+model = dict(num_classes=100, init_from=dict(checkpoint='work_dirs/pretrain_4datasets/epoch_140.pth'))
+train_dataloader = dict(dataset=dict(subset=100, pipeline={{_base_.train_pipeline_pose}}))
+val_dataloader = test_dataloader = dict(dataset=dict(subset=100, pipeline={{_base_.test_pipeline_pose}}))

@@ -1,31 +1,5 @@
-# Fine-tuning on SLR500 (500 classes; signers 1-36 train, 37-50 test): fused RGB + pose recognizer,
-# batch 128, 40 epochs. No validation split: validation runs on the test signers. Per-instance metrics.
-#   bash tools/dist_train.sh configs/finetune/recognizer_r3d50-gcn_8xb16-40e_slr500.py 8
-_base_ = [
-    '../_base_/models/recognizer_r3d50_gcn.py',
-    '../_base_/datasets/sign_pipelines.py',
-    '../_base_/schedules/finetune_sgd_40e.py',
-    '../_base_/default_runtime.py',
-]
-data_root = 'data/slr500'
-num_classes = 500
-_slr = dict(type='SLR500Dataset', ann_file='', sample_id_prefix='slr500/',
-            data_prefix=dict(video=f'{data_root}/videos', pose=f'{data_root}/poses'))
-# Encoders from a CCL-SLR pre-training checkpoint (the query encoders); train from scratch with
-#   --cfg-options model.init_from=None
-model = dict(num_classes=num_classes,
-             init_from=dict(checkpoint='work_dirs/pretrain_4datasets/epoch_140.pth'))
-_loader = dict(batch_size=16, num_workers=8, persistent_workers=True,
-               collate_fn=dict(type='default_collate'))
-train_dataloader = dict(
-    _loader, sampler=dict(type='DefaultSampler', shuffle=True),
-    dataset=dict(_slr, split='train', pipeline={{_base_.train_pipeline}}))
-val_dataloader = dict(
-    _loader, sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(_slr, split='test', test_mode=True, pipeline={{_base_.test_pipeline}}))
-test_dataloader = dict(
-    _loader, sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(_slr, split='test', test_mode=True, pipeline={{_base_.test_pipeline}}))
-val_evaluator = dict(type='ISLRAccuracy', topk=(1, 5), per_class=False)
-test_evaluator = val_evaluator
-default_hooks = dict(checkpoint=dict(interval=1, max_keep_ckpts=2, save_best='top1_instance', rule='greater'))
+# Fine-tuning on SLR500, fused RGB + pose recognizer (prediction = sum of the two branch logits).
+# Commands and paper numbers: README.md in this folder.
+_base_ = ['../_base_/models/recognizer_r3d50_gcn.py', '../_base_/datasets/slr500.py',
+          '../_base_/schedules/finetune_sgd_40e.py']
+model = dict(num_classes=500, init_from=dict(checkpoint='work_dirs/pretrain_4datasets/epoch_140.pth'))

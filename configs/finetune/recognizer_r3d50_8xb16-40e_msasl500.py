@@ -1,6 +1,7 @@
-# MS-ASL500, RGB-only (R3D-50 branch alone; no pose file is read).
-_base_ = ['./recognizer_r3d50-gcn_8xb16-40e_msasl500.py']
-model = dict(pose_backbone=None, pose_head=None)
-train_dataloader = dict(dataset=dict(pipeline={{_base_.train_pipeline_rgb}}))
-val_dataloader = dict(dataset=dict(pipeline={{_base_.test_pipeline_rgb}}))
-test_dataloader = dict(dataset=dict(pipeline={{_base_.test_pipeline_rgb}}))
+# Fine-tuning on MS-ASL500, RGB only (the R3D-50 branch alone; no pose file is read).
+# Commands and paper numbers: README.md in this folder.
+_base_ = ['../_base_/models/recognizer_r3d50.py', '../_base_/datasets/msasl.py',
+          '../_base_/schedules/finetune_sgd_40e.py']
+model = dict(num_classes=500, init_from=dict(checkpoint='work_dirs/pretrain_msasl/epoch_140.pth'))
+train_dataloader = dict(dataset=dict(subset=500, pipeline={{_base_.train_pipeline_rgb}}))
+val_dataloader = test_dataloader = dict(dataset=dict(subset=500, pipeline={{_base_.test_pipeline_rgb}}))

@@ -1,4 +1,4 @@
-"""Score-aware hand sampling (docs/method.md §10): frame choice, crop geometry, decoding only chosen frames."""
+"""Score-aware hand sampling (docs/method.md §10): frame choice, crop geometry, decoding the chosen frames."""
 import math
 
 import cv2

@@ -1,6 +1,7 @@
 import json
 
 import numpy as np
+import pytest
 import torch
 
 from cclslr.fileio import load_mask, read_video, save_mask
@@ -70,3 +71,24 @@ def test_visualize_writes_figure(video_dir, tmp_path):
     assert set(fractions) == {'clip0', 'clip1', 'clip2'}
     img = cv2.imread(str(out / 'clip0.png'))
     assert img.shape == (4 * (18 + 14), 4 * 18, 3)
+
+
+def test_generate_masks_cfg_options_redirect_the_config(video_dir, tmp_path):
+    # A dataset config pointing elsewhere, redirected with --cfg-options (as tools/demo.py does) instead
+    # of a config file written for the purpose.
+    ann = tmp_path / 'ann.json'
+    ann.write_text(json.dumps([dict(gloss='a', instances=[
+        dict(video_id=f'clip{i}', split='train', frame_start=1, frame_end=-1) for i in range(3)])]))
+    cfg = tmp_path / 'cfg.py'
+    cfg.write_text("train_dataloader = dict(dataset=dict(type='WLASLDataset', ann_file='nowhere.json',\n"
+                   "    subset=None, data_prefix=dict(video='nowhere', pose='nowhere')))\n")
+    generate = load_tool('generate_masks')
+    cache = tmp_path / 'cache'
+    args = ['--config', str(cfg), '--cache-root', str(cache), '--codec', 'frame_diff', '--size', '16', '16',
+            '--no-progress', '--cfg-options']
+    summary = generate.main(args + [f'train_dataloader.dataset.ann_file={ann}',
+                                    f'train_dataloader.dataset.data_prefix.video={video_dir}'])
+    assert summary['written'] == 3 and summary['failed'] == 0
+    assert load_mask(str(cache), 'clip2').shape == (10, 16, 16)
+    with pytest.raises(KeyError, match='train_dataloder'):  # a misspelt key is refused, not added
+        generate.main(args + ['train_dataloder.dataset.ann_file=x'])

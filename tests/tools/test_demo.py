@@ -1,11 +1,11 @@
-"""The main job's plumbing (README's first command), in its --quick mode on the tiny synthetic preset:
+"""The demo's plumbing (README's first command), in its --quick mode on the tiny synthetic preset:
 every stage runs and the final table has all its rows. The numbers of a 2-iteration run mean nothing."""
 import re
 import subprocess
 import sys
 
 
-def test_main_job_quick(tmp_path, repo_root):
+def test_demo_quick(tmp_path, repo_root):
     proc = subprocess.run([sys.executable, 'tools/demo.py', '--quick', '--preset', 'tiny',
                            '--data-root', str(tmp_path / 'data'), '--work-dir', str(tmp_path / 'wd')],
                           cwd=repo_root, capture_output=True, text=True, timeout=900)
@@ -23,7 +23,7 @@ def test_main_job_quick(tmp_path, repo_root):
     assert any((tmp_path / 'wd' / 'pretrain').glob('*.pth'))
 
 
-def test_main_job_with_another_pretraining_config(tmp_path, repo_root):
+def test_demo_with_another_pretraining_config(tmp_path, repo_root):
     proc = subprocess.run([sys.executable, 'tools/demo.py', '--quick', '--preset', 'tiny',
                            '--pretrain-config', 'configs/demo/cclslr-xpl_tiny_1xb16-30e_synthetic.py',
                            '--data-root', str(tmp_path / 'data'), '--work-dir', str(tmp_path / 'wd')],
@@ -34,7 +34,7 @@ def test_main_job_with_another_pretraining_config(tmp_path, repo_root):
     assert re.search(r'pose-only top1_instance\s+\d+\.\d\d\s+\d+\.\d\d', proc.stdout)
 
 
-def test_main_job_names_a_missing_config(tmp_path, repo_root):
+def test_demo_names_a_missing_config(tmp_path, repo_root):
     proc = subprocess.run([sys.executable, 'tools/demo.py', '--pretrain-config', 'configs/demo/nope.py',
                            '--data-root', str(tmp_path / 'data')],
                           cwd=repo_root, capture_output=True, text=True, timeout=120)
@@ -50,7 +50,7 @@ def test_label_scarce_knn_uses_only_the_fine_tuning_clips(repo_root, monkeypatch
     import importlib.util
     import os.path as osp
 
-    import cclslr.engine.hooks as hooks
+    import cclslr.evaluation as evaluation
     spec = importlib.util.spec_from_file_location('demo_tool', osp.join(repo_root, 'tools', 'demo.py'))
     demo = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(demo)
@@ -70,8 +70,8 @@ def test_label_scarce_knn_uses_only_the_fine_tuning_clips(repo_root, monkeypatch
         def build_dataloader(self, cfg, seed):
             return cfg
 
-    monkeypatch.setattr(hooks, 'embed_for_eval', fake_embed)
-    monkeypatch.setattr(hooks, 'knn_scores', fake_scores)
+    monkeypatch.setattr(evaluation, 'embed_for_eval', fake_embed)
+    monkeypatch.setattr(evaluation, 'knn_scores', fake_scores)
     hook = dict(k=10, dataloader=dict(dataset=dict(split='train')),
                 query_dataloader=dict(dataset=dict(split='test')))
     out = demo.knn_numbers(FakeRunner(), hook, dict(num_per_class=2, subset_seed=7))

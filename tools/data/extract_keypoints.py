@@ -7,7 +7,8 @@ Folder of videos::
 
 Dataset of a cclslr config (each sample's ``pose_path`` is where its file goes)::
 
-    python tools/data/extract_keypoints.py --dataset-config configs/.../finetune_wlasl.py --split train \
+    python tools/data/extract_keypoints.py --split train \
+        --dataset-config configs/finetune/recognizer_gcn_8xb16-40e_wlasl2000.py \
         --pose-checkpoint ...
 
 See docs/keypoints.md.

@@ -1,7 +1,8 @@
 """Write the MPM mask cache for a dataset config (or a folder of videos).
 
     python tools/mpm/generate_masks.py --config configs/ccl_slr/pretrain_msasl.py \
-        --cache-root data/mpm_masks --codec glow --checkpoint work_dirs/mpm_flow/flow.pth
+        --cache-root data/mpm_masks --codec glow --checkpoint work_dirs/mpm_flow/flow.pth \
+        [--cfg-options train_dataloader.dataset.ann_file=... ...]
 
 One ``<cache-root>/<sample_id>.npz`` per clip (``cclslr.fileio.mask_cache`` format): the mask covers the
 video file's frames; frames outside the clip's [frame_start, frame_end) are all ones (kept). Clips whose
@@ -17,11 +18,16 @@ from multiprocessing import get_context
 
 import numpy as np
 import torch
+from mmengine.config import DictAction
 from tqdm import tqdm
 
-from cclslr.fileio import mask_path, read_video, save_mask
-from cclslr.mpm.mask_generator import MotionMaskGenerator
-from cclslr.mpm.tool_utils import add_codec_args, codec_cfg_from_args, generator_cfg_from_args, list_clips
+# This checkout's cclslr, not another installed one (tools/demo.py runs this file in a subprocess).
+sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..', '..'))
+
+from cclslr.fileio import mask_path, read_video, save_mask  # noqa: E402
+from cclslr.mpm.mask_generator import MotionMaskGenerator  # noqa: E402
+from cclslr.mpm.tool_utils import (add_codec_args, codec_cfg_from_args, generator_cfg_from_args,  # noqa: E402
+                                   list_clips)
 
 _GENERATOR = None
 
@@ -30,6 +36,9 @@ def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--config', help='dataset config ({split}_dataloader.dataset is built)')
     p.add_argument('--split', default='train')
+    p.add_argument('--cfg-options', nargs='+', action=DictAction,
+                   help='override entries of --config, as tools/train.py does, e.g. '
+                        'train_dataloader.dataset.ann_file=other.json. Dotted keys must exist.')
     p.add_argument('--video-dir', help='folder of videos, when no --config')
     p.add_argument('--cache-root', required=True)
     p.add_argument('--num-workers', type=int, default=0, help='worker processes (one codec each)')
@@ -65,7 +74,7 @@ def _work(job):
 
 def main(argv=None):
     args = parse_args(argv)
-    clips = list_clips(args.config, args.split, args.video_dir)
+    clips = list_clips(args.config, args.split, args.video_dir, args.cfg_options)
     todo = [c for c in clips if args.overwrite or not osp.isfile(mask_path(args.cache_root, c['sample_id']))]
     print(f'{len(clips)} clips, {len(clips) - len(todo)} already cached, {len(todo)} to do')
     os.makedirs(args.cache_root, exist_ok=True)

@@ -19,10 +19,13 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from cclslr.fileio import read_video
-from cclslr.mpm.codecs.glow import GlowFlow
-from cclslr.mpm.mask_generator import frames_to_tensor
-from cclslr.mpm.tool_utils import list_clips
+# This checkout's cclslr, not another installed one (as generate_masks.py and tools/train.py).
+sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..', '..'))
+
+from cclslr.fileio import read_video  # noqa: E402
+from cclslr.mpm.codecs.glow import GlowFlow  # noqa: E402
+from cclslr.mpm.mask_generator import frames_to_tensor  # noqa: E402
+from cclslr.mpm.tool_utils import list_clips  # noqa: E402
 
 
 def parse_args(argv=None):

@@ -1,4 +1,4 @@
-# The data pipelines of method.md §2-3, shared by every benchmark config.
+# The data pipelines of docs/method.md §2-3, shared by every benchmark config.
 # clip_len T = 32 frames from a random temporal crop of [0.1 n, n] frames; RGB 224x224; 75 keypoints.
 clip_len = 32
 img_size = 224

@@ -1,6 +1,6 @@
-# Fine-tuning recognizer (method.md §7): the two pre-trained query encoders, a linear classifier per
-# branch, cross-entropy per branch, prediction = sum of the branch logits.
-# num_classes is set by the dataset config; init_from by the fine-tuning config (a CCL-SLR checkpoint).
+# Fine-tuning recognizer, fused (docs/method.md §7): the two pre-trained query encoders, a linear classifier
+# per branch, cross-entropy per branch, prediction = sum of the branch logits.
+# num_classes and init_from (a CCL-SLR checkpoint) are set by the fine-tuning config.
 model = dict(
     type='SignRecognizer',
     num_classes=None,

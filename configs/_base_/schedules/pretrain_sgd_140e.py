@@ -1,4 +1,4 @@
-# CCL-SLR pre-training schedule (method.md §5): SGD momentum 0.9, lr 0.01 for a global batch of 64,
+# CCL-SLR pre-training schedule (docs/method.md §5): SGD momentum 0.9, lr 0.01 for a global batch of 64,
 # 140 epochs, lr x0.1 at epoch 100. Weight decay 1e-4 (our default, as MoCo v2; the paper is silent).
 optim_wrapper = dict(
     type='OptimWrapper',

@@ -1,4 +1,4 @@
 # Ablation row 3 (76.27): + cross-modal consistency loss L_cross; no MPM.
-_base_ = ['../cclslr_r3d50-gcn_8xb8-140e_msasl1000.py']
+_base_ = ['../pretrain_msasl.py']
 model = dict(losses=dict(cl=1.0, spm=1.0, cross=1.0))
 train_dataloader = dict(dataset=dict(pipeline={{_base_.pretrain_pipeline_no_mpm}}))

@@ -1,12 +1,7 @@
-# CCL-SLR pre-training on the training sets of MS-ASL1000 + WLASL2000 + NMFs-CSL + SLR500 together
-# (about 146k clips, labels ignored), as in the paper; sizes and schedule as the MS-ASL config.
-#   bash tools/dist_train.sh configs/ccl_slr/pretrain_4datasets.py 8
-_base_ = [
-    '../_base_/models/ccl_slr_r3d50_gcn.py',
-    '../_base_/datasets/sign_pipelines.py',
-    '../_base_/schedules/pretrain_sgd_140e.py',
-    '../_base_/default_runtime.py',
-]
+# CCL-SLR pre-training data as in the paper: the training sets of MS-ASL1000 + WLASL2000 + NMFs-CSL +
+# SLR500 together (about 146k clips, labels ignored), 8 clips per GPU (8 GPUs: the paper's batch of 64);
+# and the loaders of the label-free monitoring (knn_dataloader, knn_query_dataloader, for KNNEvalHook).
+_base_ = ['./sign_pipelines.py']
 # Each dataset gets a sample_id prefix: ids stay unique and one MPM mask cache serves all four.
 _msasl_train = dict(
     type='MSASLDataset', ann_file='data/msasl/annotations/MSASL_train.json', subset=1000,
@@ -18,7 +13,7 @@ train_dataloader = dict(
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=True),
     collate_fn=dict(type='default_collate'),
-    drop_last=True,
+    drop_last=True,  # the queue size must stay a multiple of the global batch
     dataset=dict(
         type='UnlabelledConcatDataset',
         pipeline={{_base_.pretrain_pipeline}},
@@ -35,16 +30,12 @@ train_dataloader = dict(
                  sample_id_prefix='slr500/', on_error='skip'),
         ]))
 
+# Monitoring (beyond the paper): k-NN top-1 of each modality's embedding and cross-modal retrieval on
+# MS-ASL100 val (queries) against MS-ASL100 train (memory bank), as in pretrain_msasl.py.
 _knn_loader = dict(
     batch_size=16, num_workers=4, sampler=dict(type='DefaultSampler', shuffle=False),
     collate_fn=dict(type='default_collate'))
-custom_hooks = [
-    dict(type='RNGStateHook'),
-    dict(type='KNNEvalHook', interval=10,
-         dataloader=dict(_knn_loader, dataset=dict(
-             _msasl_train, subset=100, pipeline={{_base_.test_pipeline}})),
-         query_dataloader=dict(_knn_loader, dataset=dict(
-             _msasl_train, subset=100, ann_file='data/msasl/annotations/MSASL_val.json',
-             pipeline={{_base_.test_pipeline}}))),
-]
-default_hooks = dict(checkpoint=dict(interval=10, max_keep_ckpts=3))
+knn_dataloader = dict(_knn_loader, dataset=dict(_msasl_train, subset=100, pipeline={{_base_.test_pipeline}}))
+knn_query_dataloader = dict(_knn_loader, dataset=dict(
+    _msasl_train, subset=100, ann_file='data/msasl/annotations/MSASL_val.json',
+    pipeline={{_base_.test_pipeline}}))
