@@ -1,7 +1,7 @@
 # Beyond the paper: the demo pre-training with the RGB branch taught only by the pose branch's clusters
 # (the `pl` term of CCLSLR: online k-means of the pose key embeddings, a linear RGB classifier trained on
 # them, as in XDC), its own contrastive terms off and its augmentations reduced to the temporal crop.
-# Why: at demo scale the paper's RGB terms do not lift the RGB k-NN (docs/pretraining.md); the pose
+# Why: at demo scale the paper's RGB terms do not lift the RGB k-NN (docs/notes/demo_experiments.md); the pose
 # branch, which does learn, can teach it. The pose branch keeps the paper's objective. Compare with the
 # demo config over several seeds, e.g.
 #   python tools/train.py THIS_CONFIG --cfg-options randomness.seed=1
@@ -18,7 +18,7 @@ _view = [
     dict(type='PairedTemporalCrop', clip_len={{_base_.clip_len}}, min_ratio=0.8),
     dict(type='DecodeFrames'),
     # No random resized crop, flip, colour jitter or MPM on RGB: on these 64x64 clips the random resized
-    # crop alone costs the cross-entropy much of its accuracy (docs/pretraining.md).
+    # crop alone costs the cross-entropy much of its accuracy (docs/notes/demo_experiments.md).
     dict(type='SignResize', scale={{_base_.img_size}}),
     dict(type='FrameDifference'),  # as in the base config and its k-NN pipeline
     dict(type='PoseNormalize'),

@@ -1,8 +1,8 @@
 # CCL-SLR pre-training on the synthetic demo set (tools/data/make_synthetic_signs.py), sized to run on
 # one CPU in a few minutes: the same algorithm and pipeline as the paper's config, with small encoders
 # (R3D-18 at 16 base channels, a 1-block pose encoder), 16 frames at 64x64, a queue of 128, AdamW and a
-# milder temporal crop (see below). Two departures from the paper (docs/pretraining.md, its last
-# section): the RGB encoder sees frame differences (FrameDifference) and the SPM term is off. With RGB
+# milder temporal crop (see below). Two departures from the paper (docs/method.md, "Beyond the
+# paper"): the RGB encoder sees frame differences (FrameDifference) and the SPM term is off. With RGB
 # frames the small RGB encoder learns the signers' rooms and clothes instead of the signs; with the SPM
 # term's sigmoid BCE the projections collapse into a cone at this scale. The paper-size configs keep
 # both as the paper has them.
@@ -23,9 +23,8 @@ model = dict(
     pose_encoder=dict(type='PoseEncoder', group_channels=64, gcn_channels=(32, 64), d_model=64,
                       num_layers=1, num_heads=4, dropout=0.0),
     feat_dim=64,
-    # 8 batches of keys, 8/9 of an epoch: about 44 % of queries (36/81) still find their own key of the
-    # previous epoch in the queue as a negative. 64 and 32 slots (12 % / 4 %) were measured and did not do
-    # better (docs/pretraining.md), so the queue keeps enough negatives.
+    # 8 batches of keys, 8/9 of an epoch: many queries still meet their own key of the previous epoch
+    # as a negative; smaller queues did not do better (docs/notes/demo_experiments.md).
     queue_size=128,
     momentum=0.99,
     loss_cl=dict(type='InfoNCELoss', temperature=0.07),
@@ -84,7 +83,7 @@ train_dataloader = dict(
     dataset=dict(_synthetic, split='train', unlabelled=True, pipeline=pretrain_pipeline))
 
 # AdamW rather than the paper's SGD: at these tiny sizes and ~300 iterations, SGD at lr 0.02 drives the
-# Transformer pose encoder to collapse (the MoCo loss rises to log(N); docs/pretraining.md), while AdamW
+# Transformer pose encoder to collapse (the MoCo loss rises to log(N); docs/notes/demo_experiments.md), while AdamW
 # at 1e-3 learns. The paper-size configs keep the paper's SGD schedule.
 optim_wrapper = dict(optimizer=dict(type='AdamW', lr=1e-3, weight_decay=0.05))
 param_scheduler = [dict(type='CosineAnnealingLR', by_epoch=True, T_max=30, eta_min=1e-5)]

@@ -11,7 +11,7 @@ test_pipeline = [
     dict(type='PairedTemporalCrop', clip_len=clip_len, test_mode=True),
     dict(type='DecodeFrames'),
     dict(type='SignResize', scale=img_size),
-    # The demo pre-training feeds its RGB encoder frame differences (docs/pretraining.md), so must this.
+    # The demo pre-training feeds its RGB encoder frame differences (docs/notes/demo_experiments.md), so must this.
     dict(type='FrameDifference'),
     dict(type='PoseNormalize'),
     dict(type='SelectKeypoints'),
