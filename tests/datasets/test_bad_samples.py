@@ -86,9 +86,10 @@ def run_config(root, work_dir, on_error='skip') -> dict:
     return dict(
         model=MODEL, work_dir=str(work_dir), default_scope='cclslr',
         train_dataloader=loader(root, 'train', on_error, shuffle=True),
-        val_dataloader=loader(root, 'test', on_error),
+        val_dataloader=loader(root, 'test', on_error), test_dataloader=loader(root, 'test', on_error),
         val_evaluator=dict(type='ISLRAccuracy', topk=(1,)),
-        train_cfg=dict(by_epoch=True, max_epochs=1, val_interval=1), val_cfg=dict(),
+        test_evaluator=dict(type='ISLRAccuracy', topk=(1,)),
+        train_cfg=dict(by_epoch=True, max_epochs=2, val_interval=1), val_cfg=dict(), test_cfg=dict(),
         optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.01)),
         default_hooks=dict(logger=dict(type='LoggerHook', interval=1), checkpoint=None),
         custom_hooks=[dict(type='BadSampleHook')],
@@ -99,19 +100,47 @@ def test_skip_with_workers_reports_each_bad_sample_once_and_counts(corrupt_set, 
     root, bad, bad_test = corrupt_set
     runner = Runner(**run_config(root, tmp_path))
     runner.train()
-    assert runner.epoch == 1  # the epoch completed
+    assert runner.epoch == 2  # both epochs completed
+    runner.test()
     log = Path(runner.log_dir, f'{runner.timestamp}.log').read_text().splitlines()
     reports = [line for line in log if 'bad sample ' in line]
-    for sid, (path, reason) in bad.items():
-        mine = [line for line in reports if f'bad sample {sid} skipped' in line]
-        assert len(mine) == 1, (sid, reports)
-        assert f'({path}): ' in mine[0] and reason in mine[0], mine[0]
-    # The workers did not log them as well: only the hook's line names each bad file.
+    for epoch in (1, 2):
+        for sid, (path, reason) in bad.items():
+            mine = [line for line in reports if f'bad sample {sid} skipped in train epoch {epoch} ' in line]
+            assert len(mine) == 1, (sid, epoch, reports)
+            assert f'({path}): ' in mine[0] and reason in mine[0], mine[0]
+        assert sum(f'train epoch {epoch}: skipped 4 bad samples this epoch' in line for line in log) == 1
+        assert sum(f'val epoch {epoch}: skipped 1 bad samples this epoch' in line for line in log) == 1
+    assert sum('test epoch 1: skipped 1 bad samples this epoch' in line for line in log) == 1
+    # The workers did not log them as well: only the hook's lines name the bad files, once per epoch.
     for path, _ in bad.values():
-        assert sum(str(path) in line for line in log) == 1, path
-    assert len([line for line in reports if f'bad sample {bad_test} skipped' in line]) == 1
-    assert sum('train epoch: skipped 4 bad samples this epoch' in line for line in log) == 1
-    assert sum('val epoch: skipped 1 bad samples this epoch' in line for line in log) == 1
+        assert sum(str(path) in line for line in log) == 2, path
+    assert sum(f'bad sample {bad_test} skipped' in line for line in reports) == 3  # 2 val epochs, 1 test
+    assert len(reports) == 2 * len(bad) + 3
+
+
+def test_replacement_sample_carries_the_records(tiny_wlasl):
+    from conftest import wlasl_cfg
+
+    from cclslr.registry import DATASETS
+    ds = DATASETS.build(wlasl_cfg(tiny_wlasl, PIPELINE, on_error='skip', test_mode=True))
+    ids = [ds.get_data_info(i)['sample_id'] for i in range(len(ds))]
+    k = ids.index('00006')  # corrupt video; test mode replaces it by the next sample that loads
+    out = ds[k]
+    records = out['data_samples'].metainfo['bad_samples']
+    assert [r['sample_id'] for r in records] == ids[k:k + len(records)]
+    assert out['data_samples'].sample_id == ids[k + len(records)]
+    path = str(tiny_wlasl / 'videos' / '00006.mp4')
+    assert records[0]['path'] == path
+    assert records[0]['reason'].startswith(f'ValueError: {path}: cannot open video')
+    records = ds[ids.index('00007')]['data_samples'].metainfo['bad_samples']
+    assert records[0] == dict(sample_id='00007', path=str(tiny_wlasl / 'poses' / '00007.pkl'),
+                              reason=f'FileNotFoundError: {tiny_wlasl}/poses/00007.pkl: pose file not found')
+    records = ds[ids.index('00008')]['data_samples'].metainfo['bad_samples']  # names pose, then video
+    assert records[0]['path'] == str(tiny_wlasl / 'poses' / '00008.pkl') and 'length mismatch' in \
+        records[0]['reason']
+    # ...and a sample that loads carries none.
+    assert 'bad_samples' not in ds[ids.index('00000')]['data_samples'].metainfo
 
 
 def test_raise_stops_train_py_with_one_clear_line(corrupt_set, tmp_path):

@@ -56,10 +56,19 @@ class BadSampleHook(Hook):
     def __init__(self):
         self._seen: Dict[str, dict] = {}
         self._skip_mode = False
+        self._epoch = ''
+        self._runs = {'val': 0, 'test': 0}
 
     # ------------------------------------------------------------------ shared by the three loops
-    def _start(self, loader) -> None:
+    def _start(self, runner, loader, mode: str) -> None:
         self._seen = {}
+        # MMEngine's logger drops a WARNING whose text it has logged before: name the epoch in the line,
+        # or a sample that is bad in every epoch would be reported only in the first.
+        if mode == 'train':
+            self._epoch = f'train epoch {runner.epoch + 1}'
+        else:
+            self._runs[mode] += 1
+            self._epoch = f'{mode} epoch {self._runs[mode]}'
         datasets = list(islr_datasets(getattr(loader, 'dataset', None)))
         for ds in datasets:
             ds.failures_reported_by_hook = True
@@ -72,9 +81,10 @@ class BadSampleHook(Hook):
                 self._seen[sid]['times'] += 1
                 continue
             self._seen[sid] = dict(record, times=1)
-            runner.logger.warning(f'bad sample {sid} skipped ({record["path"]}): {record["reason"]}')
+            runner.logger.warning(f'bad sample {sid} skipped in {self._epoch} ({record["path"]}): '
+                                  f'{record["reason"]}')
 
-    def _end(self, runner, mode: str) -> None:
+    def _end(self, runner) -> None:
         seen = self._seen
         if dist.get_world_size() > 1:
             merged = {}
@@ -85,33 +95,33 @@ class BadSampleHook(Hook):
         if seen or self._skip_mode:
             times = sum(r['times'] for r in seen.values())
             extra = f' ({times} load failures: some were drawn more than once)' if times > len(seen) else ''
-            runner.logger.info(f'{mode} epoch: skipped {len(seen)} bad samples this epoch{extra}')
+            runner.logger.info(f'{self._epoch}: skipped {len(seen)} bad samples this epoch{extra}')
         self._seen = {}
 
     # ------------------------------------------------------------------ hook points
     def before_train_epoch(self, runner) -> None:
-        self._start(runner.train_dataloader)
+        self._start(runner, runner.train_dataloader, 'train')
 
     def after_train_iter(self, runner, batch_idx: int, data_batch=None, outputs=None) -> None:
         self._collect(runner, data_batch)
 
     def after_train_epoch(self, runner) -> None:
-        self._end(runner, 'train')
+        self._end(runner)
 
     def before_val_epoch(self, runner) -> None:
-        self._start(runner.val_dataloader)
+        self._start(runner, runner.val_dataloader, 'val')
 
     def after_val_iter(self, runner, batch_idx: int, data_batch=None, outputs=None) -> None:
         self._collect(runner, data_batch)
 
     def after_val_epoch(self, runner, metrics=None) -> None:
-        self._end(runner, 'val')
+        self._end(runner)
 
     def before_test_epoch(self, runner) -> None:
-        self._start(runner.test_dataloader)
+        self._start(runner, runner.test_dataloader, 'test')
 
     def after_test_iter(self, runner, batch_idx: int, data_batch=None, outputs=None) -> None:
         self._collect(runner, data_batch)
 
     def after_test_epoch(self, runner, metrics=None) -> None:
-        self._end(runner, 'test')
+        self._end(runner)
