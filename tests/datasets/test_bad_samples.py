@@ -188,3 +188,16 @@ def test_error_message_unwraps_worker_exceptions():
     assert error_message(KeyError('k')) == 'KeyError: k'
     assert error_message(FileNotFoundError('config file not found: x.py')) == \
         'FileNotFoundError: config file not found: x.py'
+
+
+def test_tools_add_the_hook_when_a_config_replaces_custom_hooks():
+    from mmengine.config import Config
+
+    from cclslr.utils.launch import ensure_bad_sample_hook
+    cfg = Config(dict(custom_hooks=[dict(type='RNGStateHook')]))
+    ensure_bad_sample_hook(cfg)
+    assert [h['type'] for h in cfg.custom_hooks] == ['RNGStateHook', 'BadSampleHook']
+    ensure_bad_sample_hook(cfg)  # present: not added twice
+    assert [h['type'] for h in cfg.custom_hooks] == ['RNGStateHook', 'BadSampleHook']
+    base = Config.fromfile(str(REPO / 'configs' / '_base_' / 'default_runtime.py'))
+    assert {'type': 'BadSampleHook'} in base.custom_hooks
