@@ -13,8 +13,8 @@ sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..'))
 
 import cclslr  # noqa: E402,F401
 from cclslr.utils import allow_mmengine_checkpoint_globals, register_all_modules  # noqa: E402
-from cclslr.utils.launch import (add_common_args, load_config, setup_distributed_cpu,  # noqa: E402
-                                 teardown_distributed)
+from cclslr.utils.launch import (add_common_args, load_config, run_tool,  # noqa: E402
+                                 setup_distributed_cpu, teardown_distributed)
 
 
 def parse_args(argv=None):
@@ -56,4 +56,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main, 'test.py')  # an error: one line naming the file and the reason, exit status 1

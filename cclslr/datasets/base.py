@@ -33,7 +33,10 @@ class BaseISLRDataset(BaseDataset):
         pipeline: transforms (configs or callables).
         test_mode: evaluation mode (bad samples are then replaced deterministically by the next one).
         on_error: ``'raise'`` (default) re-raises a sample's loading error, which names the file;
-            ``'skip'`` logs it, records it in :attr:`bad_samples` and returns another sample.
+            ``'skip'`` records it in :attr:`bad_samples`, returns another sample carrying the record
+            (``{'sample_id', 'path', 'reason'}`` in its metainfo ``bad_samples``, so that it reaches the
+            main process from a DataLoader worker) and logs it, unless :class:`BadSampleHook` does
+            (it logs each bad sample once per epoch and the epoch's count).
         unlabelled: set every label to -1 (pre-training).
         pose_ext: extension of the pose files named after the videos.
         max_refetch: how many other samples to try after a failure before giving up.
@@ -75,6 +78,9 @@ class BaseISLRDataset(BaseDataset):
                              f'got {num_per_class}')
         self.num_per_class, self.subset_seed = num_per_class, subset_seed
         self.bad_samples: List[dict] = []
+        # Set by BadSampleHook (engine/hooks/bad_sample_hook.py) before the workers start.
+        self.failures_reported_by_hook = False
+        self._logged_bad_ids = set()
         super().__init__(ann_file=ann_file, data_prefix=data_prefix, pipeline=list(pipeline),
                          test_mode=test_mode, max_refetch=max_refetch, **kwargs)
 
@@ -143,26 +149,56 @@ class BaseISLRDataset(BaseDataset):
         if not self._fully_initialized:
             self.full_init()
         rng = np.random.default_rng()
+        failures = []  # this call's failures: they travel with the returned sample (attach_bad_samples)
         for attempt in range(self.max_refetch + 1):
             try:
                 data = self.prepare_data(idx)
             except Exception as e:  # noqa: BLE001 - the policy decides what happens to any loading error
                 if self.on_error == 'raise':
                     raise
-                self._record_failure(idx, e)
+                failures.append(self._record_failure(idx, e))
                 # Test mode must stay deterministic; training draws another random clip, as MMEngine does.
                 idx = (idx + 1) % len(self) if self.test_mode else int(rng.integers(len(self)))
                 continue
             if data is None:
                 raise RuntimeError(f'{type(self).__name__}: pipeline returned None for sample {idx}')
+            if failures:
+                attach_bad_samples(data, failures)
             return data
         raise RuntimeError(f'{type(self).__name__}: {self.max_refetch + 1} samples in a row failed to load; '
                            f'last errors: {[b["reason"] for b in self.bad_samples[-3:]]}')
 
-    def _record_failure(self, idx: int, error: Exception) -> None:
+    def _record_failure(self, idx: int, error: Exception) -> dict:
         info = self.get_data_info(idx)
         reason = f'{type(error).__name__}: {error}'
-        self.bad_samples.append(dict(index=idx, sample_id=info['sample_id'],
-                                     video_path=info['video_path'], reason=reason))
-        MMLogger.get_current_instance().warning(
-            f'{type(self).__name__}: skipping sample {info["sample_id"]} ({info["video_path"]}): {reason}')
+        record = dict(sample_id=info['sample_id'], path=_failed_path(info, str(error)), reason=reason)
+        self.bad_samples.append(dict(record, index=idx, video_path=info['video_path']))
+        # A DataLoader worker is a separate process: without BadSampleHook in the main process (which
+        # switches this off and logs each sample once per epoch), the worker's own log is the only report.
+        # Once per sample id per process, so a bad clip drawn again as a replacement is not logged twice.
+        if not self.failures_reported_by_hook and record['sample_id'] not in self._logged_bad_ids:
+            self._logged_bad_ids.add(record['sample_id'])
+            MMLogger.get_current_instance().warning(
+                f'{type(self).__name__}: skipping sample {record["sample_id"]} ({record["path"]}): {reason}')
+        return record
+
+
+BAD_SAMPLES_KEY = 'bad_samples'
+
+
+def _failed_path(info: dict, message: str) -> str:
+    """The file the error is about: of the sample's video and pose file, the one its message names first
+    (the readers start their messages with the file); the video when it names neither."""
+    named = [(message.find(p), p) for p in (info['video_path'], info.get('pose_path')) if p and p in message]
+    return min(named)[1] if named else info['video_path']
+
+
+def attach_bad_samples(data, records: List[dict]) -> None:
+    """Put ``records`` (``{'sample_id', 'path', 'reason'}``) in the returned sample, so that they reach
+    the main process from a DataLoader worker: in the data sample's metainfo when the pipeline packed
+    one (``PackSignInputs``), else as ``data['bad_samples']``."""
+    sample = data.get('data_samples') if isinstance(data, dict) else None
+    if hasattr(sample, 'set_metainfo'):
+        sample.set_metainfo({BAD_SAMPLES_KEY: list(records)})
+    elif isinstance(data, dict):
+        data[BAD_SAMPLES_KEY] = list(records)

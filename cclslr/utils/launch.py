@@ -1,7 +1,11 @@
 """Shared set-up of tools/train.py and tools/test.py: config loading, overrides, distributed launch."""
 import argparse
+import logging
 import os
 import os.path as osp
+import re
+import sys
+import traceback
 
 import torch
 from mmengine.config import Config, DictAction
@@ -57,7 +61,21 @@ def load_config(args) -> Config:
     elif cfg.get('work_dir', None) is None:
         cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
     cfg.setdefault('default_scope', 'cclslr')
+    ensure_bad_sample_hook(cfg)
     return cfg
+
+
+def ensure_bad_sample_hook(cfg: Config) -> None:
+    """Add ``BadSampleHook`` to ``custom_hooks`` unless the config has it.
+
+    A config that sets its own ``custom_hooks`` replaces the list of ``default_runtime.py``; a user of
+    ``on_error='skip'`` still expects the report of the skipped samples without configuring anything.
+    """
+    hooks = list(cfg.get('custom_hooks') or [])
+    if not any(isinstance(h, dict) and h.get('type') in ('BadSampleHook', 'cclslr.BadSampleHook')
+               for h in hooks):
+        hooks.append(dict(type='BadSampleHook'))
+    cfg.custom_hooks = hooks
 
 
 def setup_distributed_cpu(cfg: Config) -> None:
@@ -99,3 +117,62 @@ def teardown_distributed() -> None:
     if dist.is_available() and dist.is_initialized():
         dist.barrier()
         dist.destroy_process_group()
+
+
+# PyTorch re-raises a worker's exception as the same type with this text around the worker's traceback.
+_WORKER_HEADER = re.compile(r'Caught (\w+) (in DataLoader worker process \d+)\.\n'
+                            r'Original Traceback \(most recent call last\):\n')
+
+
+def error_message(error: BaseException) -> str:
+    """``'<Type>: <message>'`` of the error as raised, also when PyTorch wrapped it in a DataLoader worker
+    (then ``' (in DataLoader worker process N)'`` follows)."""
+    text = error.args[0] if isinstance(error, KeyError) and len(error.args) == 1 else str(error)
+    text = str(text)
+    header = _WORKER_HEADER.search(text)
+    if header is None:
+        return f'{type(error).__name__}: {text}'
+    name, where = header.groups()
+    # The worker's traceback ends with the line "[module.]Name: message" at column 0 (frames are
+    # indented); with chained exceptions the last such line is the one raised.
+    lines = text[header.end():].splitlines()
+    final = re.compile(rf'^(?:[\w.]+\.)?{re.escape(name)}(?::|$)')
+    starts = [i for i, line in enumerate(lines) if final.match(line)]
+    original = '\n'.join(lines[starts[-1]:]) if starts else text[header.end():]
+    return f'{original} ({where})'
+
+
+def _log_files() -> list:
+    """The file handlers of the run's logger (MMEngine writes ``<work_dir>/<timestamp>/<timestamp>.log``)."""
+    from mmengine.logging import MMLogger
+    if not MMLogger._instance_dict:  # the Runner never started: no log file
+        return []
+    logger = MMLogger.get_current_instance()
+    return [h for h in logger.handlers if isinstance(h, logging.FileHandler)]
+
+
+def run_tool(main, prog: str, argv=None):
+    """Run a tool's ``main``; on an error print one line naming what failed and exit with status 1.
+
+    The full traceback goes to the run's log file when the Runner has opened one (and to stderr above the
+    line otherwise), so a user sees the file and the reason instead of a DataLoader worker's traceback.
+    """
+    try:
+        return main(argv)
+    except Exception as error:  # noqa: BLE001 - the tool's top level: every error ends the run the same way
+        files = _log_files()
+        if files:
+            logger = logging.getLogger(f'cclslr.{prog}')
+            record = logger.makeRecord(logger.name, logging.ERROR, prog, 0, f'{prog} failed', None,
+                                       (type(error), error, error.__traceback__))
+            for handler in files:
+                handler.handle(record)
+        else:
+            traceback.print_exception(type(error), error, error.__traceback__, file=sys.stderr)
+        message = error_message(error).splitlines() or ['']
+        print(f'{prog}: error: {message[0]}', file=sys.stderr)
+        if len(message) > 1:
+            print('\n'.join(message[1:]), file=sys.stderr)
+        if files:
+            print(f'{prog}: the full traceback is in {files[0].baseFilename}', file=sys.stderr)
+        sys.exit(1)

@@ -9,7 +9,8 @@ default_hooks = dict(
     sampler_seed=dict(type='DistSamplerSeedHook'),
 )
 # Python, numpy and torch RNG states travel with the checkpoint, so --resume repeats the same draws.
-custom_hooks = [dict(type='RNGStateHook')]
+# BadSampleHook: with on_error='skip', each replaced sample is logged once per epoch, then the count.
+custom_hooks = [dict(type='RNGStateHook'), dict(type='BadSampleHook')]
 env_cfg = dict(
     cudnn_benchmark=False,
     mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
