@@ -83,8 +83,8 @@ train_dataloader = dict(
     dataset=dict(_synthetic, split='train', unlabelled=True, pipeline=pretrain_pipeline))
 
 # AdamW rather than the paper's SGD: at these tiny sizes and ~300 iterations, SGD at lr 0.02 drives the
-# Transformer pose encoder to collapse (the MoCo loss rises to log(N); docs/notes/demo_experiments.md), while AdamW
-# at 1e-3 learns. The paper-size configs keep the paper's SGD schedule.
+# Transformer pose encoder to collapse (the MoCo loss rises to log(N); docs/notes/demo_experiments.md),
+# while AdamW at 1e-3 learns. The paper-size configs keep the paper's SGD schedule.
 optim_wrapper = dict(optimizer=dict(type='AdamW', lr=1e-3, weight_decay=0.05))
 param_scheduler = [dict(type='CosineAnnealingLR', by_epoch=True, T_max=30, eta_min=1e-5)]
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=30)

@@ -11,7 +11,8 @@ test_pipeline = [
     dict(type='PairedTemporalCrop', clip_len=clip_len, test_mode=True),
     dict(type='DecodeFrames'),
     dict(type='SignResize', scale=img_size),
-    # The demo pre-training feeds its RGB encoder frame differences (docs/notes/demo_experiments.md), so must this.
+    # The demo pre-training feeds its RGB encoder frame differences (docs/method.md, beyond the paper), so
+    # must this: an encoder trained on differences cannot read frames.
     dict(type='FrameDifference'),
     dict(type='PoseNormalize'),
     dict(type='SelectKeypoints'),
