@@ -30,7 +30,7 @@ def _require(cond, message):
 
 def check_video(path, args):
     from cclslr.fileio import decode_frames, open_video, video_fps, video_num_frames
-    reader = open_video(path, probe=True)
+    reader = open_video(path, probe=args.get('probe', True))
     n = video_num_frames(reader)
     _require(isinstance(n, int) and n > 0, f'frame count {n!r}')
     fps = video_fps(reader)

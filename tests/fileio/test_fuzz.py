@@ -259,3 +259,21 @@ def test_every_reader_fuzzed(shared_data, tmp_path):
     assert sum(total.values()) >= 2000
     assert not others, f'{len(others)} inputs gave neither a valid result nor an error naming the file:\n' + \
         '\n'.join(others[:40])
+
+
+def test_probe_turns_decord_abort_into_error(shared_data, tmp_path):
+    """The input that showed it: 25408.mp4 with 32 flipped bits (mutation 0 of the suite's seed)."""
+    payload, what = next(M.mutants(osp.join(shared_data, 'videos', '25408.mp4'), 1, '25408.mp4'))
+    assert what == 'flip32bits'
+    path = str(tmp_path / '25408.mp4')
+    with open(path, 'wb') as f:
+        f.write(payload)
+    box = Sandbox()
+    try:
+        unprobed = box.run('video', path, dict(probe=False))
+        probed = box.run('video', path, dict(probe=True))
+    finally:
+        box.stop()
+    assert unprobed['outcome'] == 'crash'  # decord's std::bad_alloc aborts the process that opens it
+    assert classify(probed, path) == 'clear error' and 'SIGABRT' in probed['message'], probed
+
