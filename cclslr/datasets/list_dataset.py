@@ -51,14 +51,20 @@ class SignListDataset(BaseISLRDataset):
 
     def load_annotations(self) -> List[dict]:
         samples = []
-        with open(self.ann_file) as f:
-            for lineno, line in enumerate(f, 1):
-                line = line.strip()
-                if not line or line.startswith('#'):
-                    continue
-                video, label = self.parse_line(line, lineno)
-                if self.video_ext and not osp.splitext(video)[1]:
-                    video += self.video_ext
-                samples.append(dict(video=video, label=label, sample_id=osp.splitext(video)[0],
-                                    **self.sample_extra(video)))
+        try:
+            with open(self.ann_file, encoding='utf-8') as f:
+                lines = list(f)  # read here, so that a decoding error is reported with the file
+        except UnicodeDecodeError as e:  # a binary or corrupt file, or another encoding
+            raise ValueError(f'{self.ann_file}: list file is not UTF-8 text ({e})') from e
+        for lineno, line in enumerate(lines, 1):
+            line = line.strip()
+            if not line or line.startswith('#'):
+                continue
+            video, label = self.parse_line(line, lineno)
+            if self.video_ext and not osp.splitext(video)[1]:
+                video += self.video_ext
+            samples.append(dict(video=video, label=label, sample_id=osp.splitext(video)[0],
+                                **self.sample_extra(video)))
+        if not samples:  # MMEngine cannot build an empty dataset and says so without naming the file
+            raise ValueError(f'{self.ann_file}: the list file names no clip')
         return samples

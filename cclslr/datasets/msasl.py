@@ -1,10 +1,11 @@
 """MS-ASL (Joze & Koller, BMVC 2019), read from the official ``MSASL_{split}.json`` files."""
-import json
+import math
 import re
 from typing import List
 
 from cclslr.registry import DATASETS
 from .base import BaseISLRDataset
+from .wlasl import field, load_json
 
 MSASL_SUBSETS = (100, 200, 500, 1000)
 VIDEO_LAYOUTS = ('clip', 'youtube')
@@ -56,29 +57,44 @@ class MSASLDataset(BaseISLRDataset):
         super().__init__(ann_file=ann_file, **kwargs)
 
     def load_annotations(self) -> List[dict]:
-        with open(self.ann_file) as f:
-            rows = json.load(f)
+        rows = load_json(self.ann_file)
+        if not isinstance(rows, list):
+            raise ValueError(f'{self.ann_file}: MS-ASL json must be a list of rows, got '
+                             f'{type(rows).__name__}')
         samples, counts = [], {}
         for i, row in enumerate(rows):
-            if row['label'] >= self.subset:
-                continue
             try:
-                yt = youtube_id(row['url'])
-            except ValueError as e:
-                raise ValueError(f'{self.ann_file}: row {i}: {e}') from e
-            start, end = int(row['start']), int(row['end'])
-            # One official train row (xfVNJxKWqeg, 'right') has start == end: keep it as a 1-frame clip.
-            end = max(end, start + 1)
-            base_id = f'{yt}_{start}_{end}'
-            n = counts.get(base_id, 0)
-            counts[base_id] = n + 1
-            sample_id = base_id if n == 0 else f'{base_id}_dup{n}'
-            y0, x0, y1, x1 = (float(v) for v in row['box'])
-            sample = dict(label=int(row['label']), sample_id=sample_id, signer_id=int(row['signer_id']),
-                          box=[x0, y0, x1, y1], crop_to_box=self.crop_to_box)
-            if self.video_layout == 'clip':
-                sample.update(video=f'{sample_id}{self.video_ext}', frame_start=0, frame_end=-1)
-            else:
-                sample.update(video=f'{yt}{self.video_ext}', pose=None, frame_start=start, frame_end=end)
-            samples.append(sample)
+                sample = self._sample(row, counts)
+            except (KeyError, TypeError, ValueError) as e:
+                raise ValueError(f'{self.ann_file}: row {i}: {type(e).__name__}: {e}') from e
+            if sample is not None:
+                samples.append(sample)
+        if not samples:  # MMEngine cannot build an empty dataset and says so without naming the file
+            raise ValueError(f'{self.ann_file}: no row with a label below {self.subset}')
         return samples
+
+    def _sample(self, row: dict, counts: dict):
+        """The sample of one json row, or None when its label is outside the subset."""
+        label = field(row, 'label', int)
+        if label >= self.subset:
+            return None
+        yt = youtube_id(field(row, 'url', str))
+        start, end = field(row, 'start', int), field(row, 'end', int)
+        # One official train row (xfVNJxKWqeg, 'right') has start == end: keep it as a 1-frame clip.
+        end = max(end, start + 1)
+        base_id = f'{yt}_{start}_{end}'
+        n = counts.get(base_id, 0)
+        counts[base_id] = n + 1
+        sample_id = base_id if n == 0 else f'{base_id}_dup{n}'
+        box = field(row, 'box', list)
+        if len(box) != 4 or not all(isinstance(v, (int, float)) and not isinstance(v, bool)
+                                    and math.isfinite(v) and 0 <= v <= 1 for v in box):
+            raise ValueError(f'box must be 4 numbers in [0, 1], got {box!r}')
+        y0, x0, y1, x1 = (float(v) for v in box)
+        sample = dict(label=label, sample_id=sample_id, signer_id=field(row, 'signer_id', int),
+                      box=[x0, y0, x1, y1], crop_to_box=self.crop_to_box)
+        if self.video_layout == 'clip':
+            sample.update(video=f'{sample_id}{self.video_ext}', frame_start=0, frame_end=-1)
+        else:
+            sample.update(video=f'{yt}{self.video_ext}', pose=None, frame_start=start, frame_end=end)
+        return sample

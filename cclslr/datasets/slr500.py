@@ -46,6 +46,9 @@ class SLR500Dataset(SignListDataset):
         samples = super().load_annotations() if self.ann_file else self._scan_folders()
         if self.signers is not None:
             samples = [s for s in samples if s['signer_id'] in self.signers]
+        if not samples:  # MMEngine cannot build an empty dataset and says so without naming the source
+            raise ValueError(f'{self.ann_file or self.data_prefix.get("video")}: no clip of signers '
+                             f'{sorted(self.signers) if self.signers is not None else "any"}')
         return samples
 
     def _scan_folders(self) -> List[dict]:

@@ -9,6 +9,27 @@ WLASL_SUBSETS = (100, 300, 1000, 2000)
 SPLITS = ('train', 'val', 'test')
 
 
+def load_json(path: str):
+    """Parse an annotation json; a broken file is a ValueError naming it."""
+    try:
+        with open(path, encoding='utf-8') as f:
+            return json.load(f)
+    except ValueError as e:  # JSONDecodeError and UnicodeDecodeError
+        raise ValueError(f'{path}: unreadable annotation json ({type(e).__name__}: {e})') from e
+
+
+def field(entry, key: str, kind: type):
+    """``entry[key]``, which must be of type ``kind`` (bool is no int: a flipped json value is no label).
+
+    Raises KeyError / TypeError; the loaders add the file and the entry to the message."""
+    if not isinstance(entry, dict):
+        raise TypeError(f'expected an object, got {type(entry).__name__}')
+    value = entry[key]
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise TypeError(f'{key} must be {kind.__name__}, got {value!r}')
+    return value
+
+
 def parse_splits(split: Union[str, Sequence[str]], name: str) -> List[str]:
     splits = [split] if isinstance(split, str) else list(split)
     bad = [s for s in splits if s not in SPLITS]
@@ -42,22 +63,33 @@ class WLASLDataset(BaseISLRDataset):
         super().__init__(ann_file=ann_file, **kwargs)
 
     def load_annotations(self) -> List[dict]:
-        with open(self.ann_file) as f:
-            glosses = json.load(f)
+        glosses = load_json(self.ann_file)
+        if not isinstance(glosses, list):
+            raise ValueError(f'{self.ann_file}: WLASL json must be a list of glosses, got '
+                             f'{type(glosses).__name__}')
         if self.subset is not None:
             if len(glosses) < self.subset:
                 raise ValueError(f'{self.ann_file}: WLASL{self.subset} needs {self.subset} glosses, '
                                  f'the file has {len(glosses)}')
             glosses = glosses[:self.subset]
-        self._metainfo['classes'] = tuple(g['gloss'] for g in glosses)
-        samples = []
+        classes, samples = [], []
         for label, entry in enumerate(glosses):
-            for inst in entry['instances']:
-                if inst['split'] not in self.splits:
-                    continue
-                start, end = int(inst['frame_start']), int(inst['frame_end'])
-                samples.append(dict(
-                    video=f'{inst["video_id"]}{self.video_ext}', label=label, sample_id=inst['video_id'],
-                    frame_start=max(start - 1, 0), frame_end=end if end > 0 else -1,
-                    signer_id=int(inst.get('signer_id', -1))))
+            where = f'gloss {label}'
+            try:
+                classes.append(field(entry, 'gloss', str))
+                for j, inst in enumerate(field(entry, 'instances', list)):
+                    where = f'gloss {label} instance {j}'
+                    if field(inst, 'split', str) not in self.splits:
+                        continue
+                    start, end = field(inst, 'frame_start', int), field(inst, 'frame_end', int)
+                    video_id = field(inst, 'video_id', str)
+                    signer = field(inst, 'signer_id', int) if 'signer_id' in inst else -1
+                    samples.append(dict(
+                        video=f'{video_id}{self.video_ext}', label=label, sample_id=video_id,
+                        frame_start=max(start - 1, 0), frame_end=end if end > 0 else -1, signer_id=signer))
+            except (KeyError, TypeError) as e:
+                raise ValueError(f'{self.ann_file}: {where}: {type(e).__name__}: {e}') from e
+        self._metainfo['classes'] = tuple(classes)
+        if not samples:  # MMEngine cannot build an empty dataset and says so without naming the file
+            raise ValueError(f'{self.ann_file}: no instance of split {self.splits} in the file')
         return samples

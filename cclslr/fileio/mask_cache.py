@@ -65,4 +65,12 @@ def load_mask(cache_root: str, sample_id: str):
     if version != CACHE_VERSION:
         raise ValueError(f'{path}: mask cache version {version}, expected {CACHE_VERSION}; '
                          'regenerate it with tools/mpm/generate_masks.py')
+    # The declared shape must agree with the stored bits: unpacking trusts it, and a corrupt or hand-made
+    # file would otherwise fail with a numpy message that does not name it, or give a mask of another shape.
+    if len(shape) != 3 or min(shape) < 0:
+        raise ValueError(f'{path}: mask cache shape must be (T, H, W), got {shape}')
+    packed_shape = shape[:2] + ((shape[2] + 7) // 8,)
+    if packed.dtype != np.uint8 or packed.shape != packed_shape:
+        raise ValueError(f'{path}: mask cache holds {packed.dtype} bits of shape {packed.shape}, expected '
+                         f'uint8 {packed_shape} for a {shape} mask')
     return np.unpackbits(packed, axis=-1, count=shape[-1]).astype(bool).reshape(shape)

@@ -57,6 +57,25 @@ class PoseData:
         return len(self.keypoints)
 
 
+def checked_image_size(path: str, width, height) -> Tuple[int, int]:
+    """(W, H) from a file's fields: positive integers (an integral float such as 640.0 is accepted)."""
+    sizes = []
+    for name, v in (('width', width), ('height', height)):
+        ok = isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
+        if not ok or not np.isfinite(v) or v != int(v) or not 0 < v < 1 << 20:
+            raise ValueError(f'{path}: {name} must be a positive whole number of pixels, got {v!r}')
+        sizes.append(int(v))
+    return sizes[0], sizes[1]
+
+
+def checked_fps(path: str, fps) -> float:
+    """A file's frame rate: a finite positive number."""
+    ok = isinstance(fps, (int, float, np.integer, np.floating)) and not isinstance(fps, bool)
+    if not ok or not np.isfinite(fps) or not 0 < fps < 1e4:
+        raise ValueError(f'{path}: fps must be a positive number, got {fps!r}')
+    return float(fps)
+
+
 _READERS: Dict[str, Callable[..., PoseData]] = {}
 _WRITERS: Dict[str, Callable[[str, PoseData], None]] = {}
 _EXTENSIONS: Dict[str, str] = {}  # '.pkl' -> 'unisign'

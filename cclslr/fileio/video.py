@@ -9,9 +9,16 @@ Reading is random access through a decord ``VideoReader``:
 
 :func:`read_video` decodes a frame range in one call (the tools); :func:`write_video` writes frames.
 Every error is a ``ValueError`` that names the file and the problem.
+
+decord aborts the whole process (an uncaught C++ ``std::bad_alloc``, SIGABRT) on some corrupt containers,
+e.g. a real clip with 32 flipped bits (docs/notes/fuzzing.md). ``open_video(probe=True)`` therefore
+opens the file once in a forked child first: a child killed by a signal (or stuck past
+:data:`PROBE_TIMEOUT_S`) becomes a ``ValueError`` naming the file, and only then does this process open it.
 """
 import os
 import os.path as osp
+import signal
+import time
 from typing import Sequence, Tuple
 
 import numpy as np
@@ -22,12 +29,51 @@ def _first_line(error: Exception) -> str:
     return (str(error).splitlines() or [''])[0]
 
 
-def open_video(path: str, num_threads: int = 1):
+PROBE_TIMEOUT_S = 60.0  # a hang guard: opening a good clip takes milliseconds
+
+
+def _probe_in_child(path: str) -> None:
+    """Open ``path`` with decord in a forked child; raise a ValueError if the child dies of a signal.
+
+    The child only opens the file and counts its frames (where decord aborts), then ``os._exit``s, so it
+    runs no atexit handler nor any other code of the parent. A Python-level error in the child is not
+    reported here: the parent's own open gives the full message.
+    """
+    pid = os.fork()
+    if pid == 0:  # child
+        code = 0
+        try:
+            import decord
+            len(decord.VideoReader(path, num_threads=1))
+        except BaseException:  # noqa: BLE001 - the parent reports it by opening the file itself
+            code = 1
+        os._exit(code)
+    deadline = time.monotonic() + PROBE_TIMEOUT_S
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        if time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            raise ValueError(f'{path}: cannot open video (the decoder did not return within '
+                             f'{PROBE_TIMEOUT_S:.0f} s in a probe process)')
+        time.sleep(0.001)
+    if os.WIFSIGNALED(status):
+        sig = os.WTERMSIG(status)
+        raise ValueError(f'{path}: cannot open video (the decoder crashed on it: '
+                         f'{signal.Signals(sig).name} in a probe process)')
+
+
+def open_video(path: str, num_threads: int = 1, probe: bool = False):
     """Open a video file for decoding; no frame is decoded here.
 
     Args:
         path: any file decord (FFmpeg) reads.
         num_threads: decoder threads (1 suits DataLoader workers; 0 lets FFmpeg choose).
+        probe: open the file in a forked child first (:func:`_probe_in_child`), so that a file on which
+            decord aborts raises a ValueError here instead of killing this process. Costs one fork and
+            one extra open per call (docs/notes/fuzzing.md).
 
     Returns:
         a ``decord.VideoReader``: pass it to :func:`decode_frames`, :func:`video_num_frames`,
@@ -39,6 +85,8 @@ def open_video(path: str, num_threads: int = 1):
     if not osp.isfile(path):
         raise ValueError(f'{path}: cannot open video (file not found)')
     import decord
+    if probe:
+        _probe_in_child(path)
     try:
         reader = decord.VideoReader(path, num_threads=num_threads)
         num_frames = len(reader)

@@ -2,7 +2,12 @@
 mismatches. Exit code 1 when any sample has a problem.
 
     python tools/data/check_dataset.py CONFIG [--split train] [--num-workers N] [--min-frames 8]
-        [--no-pose] [--out report.json]
+        [--no-pose] [--decode] [--out report.json]
+
+Videos are opened in a probe process first (``open_video(probe=True)``), so a file on which decord
+aborts is reported like any other bad file instead of ending the scan. Opening reads only the container:
+a file truncated or corrupted after its header opens fine; ``--decode`` also decodes the first, middle
+and last frame of each clip's range to find those (slower).
 """
 import argparse
 import copy
@@ -16,6 +21,7 @@ from mmengine.config import Config
 from tqdm import tqdm
 
 from cclslr.datasets.transforms import DecordInit, LoadPose
+from cclslr.fileio import decode_frames
 from cclslr.registry import DATASETS
 from cclslr.utils import register_all_modules
 
@@ -31,10 +37,14 @@ def classify(message: str) -> str:
 
 def check_sample(args):
     """Check one sample dict; returns a list of problem dicts."""
-    info, min_frames, check_pose = args
+    info, min_frames, check_pose, decode = args
     problems = []
     try:
-        res = DecordInit(min_frames=min_frames)(dict(info))
+        res = DecordInit(min_frames=min_frames, probe=True)(dict(info))
+        if decode:
+            start, n = res['clip_offset'], res['total_frames']
+            decode_frames(res['video_reader'], sorted({start, start + n // 2, start + n - 1}),
+                          info['video_path'])
     except Exception as e:  # noqa: BLE001 - every failure is reported, none stops the scan
         problems.append(dict(kind=classify(str(e)), file=info['video_path'], reason=str(e)))
         res = None
@@ -74,12 +84,15 @@ def main(argv=None) -> int:
     parser.add_argument('--num-workers', type=int, default=0)
     parser.add_argument('--min-frames', type=int, default=1, help='shorter clips are reported too_short')
     parser.add_argument('--no-pose', action='store_true', help='skip the pose files')
+    parser.add_argument('--decode', action='store_true',
+                        help='decode the first, middle and last frame of each clip (finds truncated files)')
     parser.add_argument('--out', help='write the report as json')
     args = parser.parse_args(argv)
 
     register_all_modules()
     dataset = build_dataset(dataset_config(Config.fromfile(args.config), args.split))
-    jobs = [(dataset.get_data_info(i), args.min_frames, not args.no_pose) for i in range(len(dataset))]
+    jobs = [(dataset.get_data_info(i), args.min_frames, not args.no_pose, args.decode)
+            for i in range(len(dataset))]
     problems = []
     bar = dict(total=len(jobs), desc=f'checking {osp.basename(args.config)} [{args.split}]', unit='clip')
     if args.num_workers > 0:

@@ -40,14 +40,16 @@ class DecordInit(BaseTransform):
     Args:
         num_threads: decoder threads (1 suits DataLoader workers).
         min_frames: clips with fewer frames in their range are an error ("too short").
+        probe: open each file in a forked child first (``open_video(probe=True)``), so that a file on which
+            decord aborts is an error naming it instead of a dead DataLoader worker (docs/notes/fuzzing.md).
     """
 
-    def __init__(self, num_threads: int = 1, min_frames: int = 1):
-        self.num_threads, self.min_frames = num_threads, min_frames
+    def __init__(self, num_threads: int = 1, min_frames: int = 1, probe: bool = False):
+        self.num_threads, self.min_frames, self.probe = num_threads, min_frames, probe
 
     def transform(self, results: dict) -> dict:
         path = results['video_path']
-        reader = open_video(path, self.num_threads)
+        reader = open_video(path, self.num_threads, probe=self.probe)
         num_frames = video_num_frames(reader)
         start, end = _clip_range(results, num_frames, path)
         if end - start < self.min_frames:

@@ -13,7 +13,7 @@ from typing import Sequence, Tuple
 import numpy as np
 
 from cclslr.structures.keypoint_layout import NUM_WHOLEBODY
-from ..pose_files import PoseData, register_pose_reader
+from ..pose_files import PoseData, checked_image_size, register_pose_reader
 from ..safe_pickle import safe_load
 
 
@@ -77,7 +77,8 @@ def read_mmpose(path: str) -> PoseData:
     size = None
     if isinstance(data, dict):  # {'meta': {...}, 'frames'|'instance_info': [...]}
         meta = data.get('meta', data)
-        size = (int(meta['width']), int(meta['height'])) if 'width' in meta and 'height' in meta else None
+        has_size = isinstance(meta, dict) and 'width' in meta and 'height' in meta
+        size = checked_image_size(path, meta['width'], meta['height']) if has_size else None
         data = data.get('instance_info', data.get('frames', data.get('predictions')))
     kpts, scores = mmpose_to_wholebody(data)
     return PoseData(kpts, scores, 'pixel', size)

@@ -17,7 +17,7 @@ import tempfile
 import numpy as np
 
 from cclslr.structures.keypoint_layout import NUM_WHOLEBODY
-from ..pose_files import PoseData, register_pose_reader, register_pose_writer
+from ..pose_files import PoseData, checked_fps, checked_image_size, register_pose_reader, register_pose_writer
 from ..safe_pickle import UnsafePickleError, safe_load
 
 
@@ -39,8 +39,9 @@ def read_unisign(path: str) -> PoseData:
         raise ValueError(f'{path}: keypoints/scores are not T x (1, 133, 2) / T x (1, 133): {e}') from e
     if len(kpts) != len(scores):
         raise ValueError(f'{path}: {len(kpts)} keypoint frames but {len(scores)} score frames')
-    size = (int(data['width']), int(data['height'])) if 'width' in data and 'height' in data else None
-    fps = float(data['fps']) if data.get('fps') is not None else None
+    size = checked_image_size(path, data['width'], data['height']) if 'width' in data and 'height' in data \
+        else None
+    fps = checked_fps(path, data['fps']) if data.get('fps') is not None else None
     return PoseData(kpts, scores, 'normalized', size, fps)
 
 
