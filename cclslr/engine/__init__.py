@@ -1,3 +1,3 @@
-from .hooks import KNNEvalHook, ProgressBarHook, RNGStateHook
+from .hooks import AtomicCheckpointHook, KNNEvalHook, ProgressBarHook, RNGStateHook
 
-__all__ = ['KNNEvalHook', 'ProgressBarHook', 'RNGStateHook']
+__all__ = ['AtomicCheckpointHook', 'KNNEvalHook', 'ProgressBarHook', 'RNGStateHook']

@@ -1,5 +1,6 @@
+from .atomic_checkpoint_hook import AtomicCheckpointHook
 from .knn_eval_hook import KNNEvalHook
 from .progress_bar_hook import ProgressBarHook
 from .rng_state_hook import RNGStateHook
 
-__all__ = ['KNNEvalHook', 'ProgressBarHook', 'RNGStateHook']
+__all__ = ['AtomicCheckpointHook', 'KNNEvalHook', 'ProgressBarHook', 'RNGStateHook']
