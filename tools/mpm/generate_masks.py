@@ -20,6 +20,7 @@ import torch
 from tqdm import tqdm
 
 from cclslr.fileio import mask_path, read_video, save_mask
+from cclslr.fileio.atomic import remove_stale_temp_files
 from cclslr.mpm.mask_generator import MotionMaskGenerator
 from cclslr.mpm.tool_utils import add_codec_args, codec_cfg_from_args, generator_cfg_from_args, list_clips
 
@@ -69,6 +70,10 @@ def main(argv=None):
     todo = [c for c in clips if args.overwrite or not osp.isfile(mask_path(args.cache_root, c['sample_id']))]
     print(f'{len(clips)} clips, {len(clips) - len(todo)} already cached, {len(todo)} to do')
     os.makedirs(args.cache_root, exist_ok=True)
+    # save_mask is atomic: a killed run leaves at most marked temporary files, removed here.
+    removed = remove_stale_temp_files(args.cache_root)
+    if removed:
+        print(f'removed {len(removed)} partial file(s) of an interrupted run')
     codec_cfg, generator_cfg = codec_cfg_from_args(args), generator_cfg_from_args(args)
     jobs = [(c, args.cache_root) for c in todo]
     t0 = time.time()
@@ -93,7 +98,7 @@ def main(argv=None):
     else:  # everything was cached (or failed): there is no new mask to average
         print(f'wrote 0 masks in {time.time() - t0:.1f} s')
     return dict(written=len(fractions), failed=len(errors), skipped=len(clips) - len(todo),
-                masked_fraction=mean)
+                masked_fraction=mean, removed_partial=len(removed))
 
 
 if __name__ == '__main__':

@@ -20,32 +20,29 @@ import os.path as osp
 from pathlib import Path
 from typing import Union
 
-import mmengine
 from mmengine.dist import is_main_process
 from mmengine.fileio import LocalBackend, register_backend
 from mmengine.hooks import CheckpointHook
 
+from cclslr.fileio.atomic import TMP_MARK, make_temp_file, remove_stale_temp_files
 from cclslr.registry import HOOKS
 
-TMP_MARK = '.cclslr-tmp'
+__all__ = ['AtomicCheckpointHook', 'AtomicLocalBackend', 'TMP_MARK']
 
 
 def atomic_write_bytes(data: bytes, filepath: Union[str, Path]) -> None:
-    """Write ``data`` to ``filepath`` via a temporary file in the same folder and ``os.replace``."""
+    """Write ``data`` to ``filepath`` via a marked temporary file in the same folder and ``os.replace``."""
     filepath = str(filepath)
-    folder = osp.dirname(osp.abspath(filepath))
-    mmengine.mkdir_or_exist(folder)
-    tmp = osp.join(folder, f'.{osp.basename(filepath)}.{os.getpid()}{TMP_MARK}')
+    fd, tmp = make_temp_file(filepath)
     try:
-        with open(tmp, 'wb') as f:
+        with os.fdopen(fd, 'wb') as f:
             AtomicLocalBackend._write(f, data, filepath)
             f.flush()
             os.fsync(f.fileno())  # the bytes are on disk before the name points at them
         os.replace(tmp, filepath)  # atomic on POSIX within one file system
-    except BaseException:
+    finally:
         if osp.exists(tmp):
             os.remove(tmp)
-        raise
 
 
 class AtomicLocalBackend(LocalBackend):
@@ -85,11 +82,10 @@ class AtomicCheckpointHook(CheckpointHook):
 
     def before_train(self, runner) -> None:
         super().before_train(runner)
-        if self._atomic and is_main_process() and osp.isdir(self.out_dir):
-            for name in os.listdir(self.out_dir):  # left by a run killed mid-write: never complete
-                if name.endswith(TMP_MARK):
-                    os.remove(osp.join(self.out_dir, name))
-                    runner.logger.warning(f'Removed the partial checkpoint {name} of a killed run')
+        if self._atomic and is_main_process():
+            # Left by a run killed mid-write: never complete, never named by last_checkpoint.
+            for path in remove_stale_temp_files(self.out_dir, recursive=False):
+                runner.logger.warning(f'Removed the partial checkpoint {path} of a killed run')
 
     def _save_checkpoint_with_step(self, runner, step, meta):
         if not self._atomic:
