@@ -130,3 +130,12 @@ def test_control_mmengine_hook_loses_the_checkpoint_when_killed_mid_write(tmp_pa
     allow_mmengine_checkpoint_globals()
     with pytest.raises(Exception):
         torch.load(work_dir / 'iter_6.pth', weights_only=True)
+
+
+def test_default_runtime_uses_the_atomic_hook():
+    from cclslr.engine.hooks import AtomicCheckpointHook
+    from cclslr.registry import HOOKS
+    cfg = Config.fromfile(osp.join(REPO, 'configs', '_base_', 'default_runtime.py'))
+    hook = HOOKS.build(cfg.default_hooks.checkpoint)
+    assert isinstance(hook, AtomicCheckpointHook) and hook.max_keep_ckpts == 3
+    assert hook.backend_args == dict(backend='cclslr_atomic_local')
