@@ -8,6 +8,7 @@ import sys
 
 import pytest
 import torch
+from mmengine.registry import DefaultScope
 
 from cclslr.registry import MODELS
 
@@ -61,9 +62,12 @@ def test_tools_refuse_a_code_running_checkpoint(evil, tmp_path, how):
 def test_init_from_refuses_a_code_running_checkpoint(evil, monkeypatch):
     monkeypatch.setenv('TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD', '1')
     path, marker = evil
-    with pytest.raises(RuntimeError, match=f'{path}: refused'):
-        MODELS.build(dict(type='SignRecognizer', num_classes=3, rgb_backbone=None, pose_backbone=TINY_POSE,
-                          init_from=path))
+    # In cclslr's scope explicitly: MMPose's init_model (keypoint tests) leaves 'mmpose' as the default.
+    cfg = dict(type='SignRecognizer', num_classes=3, rgb_backbone=None, pose_backbone=TINY_POSE,
+               init_from=path)
+    with DefaultScope.overwrite_default_scope('cclslr'):
+        with pytest.raises(RuntimeError, match=f'{path}: refused'):
+            MODELS.build(cfg)
     assert not marker.exists()
 
 
