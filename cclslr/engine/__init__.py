@@ -1,3 +1,3 @@
-from .hooks import BadSampleHook, KNNEvalHook, ProgressBarHook, RNGStateHook
+from .hooks import AtomicCheckpointHook, BadSampleHook, KNNEvalHook, ProgressBarHook, RNGStateHook
 
-__all__ = ['BadSampleHook', 'KNNEvalHook', 'ProgressBarHook', 'RNGStateHook']
+__all__ = ['AtomicCheckpointHook', 'BadSampleHook', 'KNNEvalHook', 'ProgressBarHook', 'RNGStateHook']

@@ -14,9 +14,10 @@ them (nearest) to the frame size before cropping and flipping them with the fram
 """
 import os
 import os.path as osp
-import tempfile
 
 import numpy as np
+
+from .atomic import make_temp_file
 
 CACHE_VERSION = 1
 
@@ -31,14 +32,14 @@ def save_mask(cache_root: str, sample_id: str, mask: np.ndarray) -> str:
     if mask.ndim != 3:
         raise ValueError(f'mask for {sample_id!r} must be (T, H, W), got shape {mask.shape}')
     path = mask_path(cache_root, sample_id)
-    os.makedirs(osp.dirname(path), exist_ok=True)
-    # Write to a temporary file and rename, so an interrupted run never leaves a truncated mask.
-    fd, tmp = tempfile.mkstemp(dir=osp.dirname(path), suffix='.tmp.npz')
-    os.close(fd)
+    # Write to a temporary file and rename, so an interrupted run never leaves a truncated mask. The
+    # temporary name does not end in .npz (a kill leaves it behind; generate_masks removes it on restart).
+    fd, tmp = make_temp_file(path)
     try:
-        np.savez_compressed(tmp, packed=np.packbits(mask.astype(bool), axis=-1),
-                            shape=np.asarray(mask.shape, dtype=np.int64),
-                            version=np.int64(CACHE_VERSION))
+        with os.fdopen(fd, 'wb') as f:  # a file object: numpy would append .npz to a name
+            np.savez_compressed(f, packed=np.packbits(mask.astype(bool), axis=-1),
+                                shape=np.asarray(mask.shape, dtype=np.int64),
+                                version=np.int64(CACHE_VERSION))
         os.replace(tmp, path)
     finally:
         if osp.exists(tmp):

@@ -14,16 +14,19 @@ from pathlib import Path
 from typing import Dict, List, Optional, Sequence
 
 from cclslr.fileio import read_pose
+from cclslr.fileio.atomic import remove_stale_temp_files
 from .mmpose_extractor import (DEFAULT_POSE_CHECKPOINT, DEFAULT_POSE_CONFIG, ExtractionTask,
                                   WholeBodyPoseExtractor, _check_checkpoint, resolve_config)
 
 
 @dataclass
 class ExtractionSummary:
-    """Counts of one run; ``errors`` holds ``{'video', 'out', 'error'}`` dicts of the failed files."""
+    """Counts of one run; ``errors`` holds ``{'video', 'out', 'error'}`` dicts of the failed files;
+    ``removed_partial`` counts the temporary files of a killed earlier run that this one removed."""
     done: int = 0
     skipped: int = 0
     failed: int = 0
+    removed_partial: int = 0
     frames: int = 0
     seconds: float = 0.0
     errors: List[Dict[str, str]] = field(default_factory=list)
@@ -141,6 +144,9 @@ def run_extraction(tasks: Sequence[ExtractionTask], extractor_cfg: dict, devices
     """
     from tqdm import tqdm
     summary = ExtractionSummary()
+    # A killed run leaves at most temporary files (pose writes are atomic): remove them, then redo those.
+    for folder in sorted({osp.dirname(osp.abspath(t.out_path)) for t in tasks}):
+        summary.removed_partial += len(remove_stale_temp_files(folder, recursive=False))
     todo = []
     for task in tasks:
         if not overwrite and is_finished(task.out_path):

@@ -9,8 +9,16 @@ from any downloaded file. The policy here:
   allow-list of exactly the classes MMEngine writes (:func:`allow_mmengine_checkpoint_globals`);
 * third-party pretrained weights (:func:`load_plain_state_dict`): weights-only with no extra classes, i.e.
   tensors and containers only. A file that needs more is rejected with an error naming it.
+
+MMEngine's local checkpoint loader (``mmengine/runner/checkpoint.py`` ``load_from_local``) calls
+``torch.load`` without ``weights_only``: torch's default is weights-only, but the environment variable
+``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD=1`` then turns it off, and its error does not name the file.
+:func:`allow_mmengine_checkpoint_globals` therefore also registers :func:`load_local_weights_only` as
+MMEngine's loader of local paths (``load_from``, ``--resume``, ``tools/test.py``), which passes
+``weights_only=True`` explicitly (the variable cannot override that) and names the refused file.
 """
 import os.path as osp
+import pickle
 from collections import OrderedDict
 
 import numpy as np
@@ -37,7 +45,35 @@ def allow_mmengine_checkpoint_globals() -> None:
     except ImportError:  # pragma: no cover
         pass
     torch.serialization.add_safe_globals(safe)
+    from mmengine.runner.checkpoint import CheckpointLoader
+    CheckpointLoader.register_scheme(prefixes='', loader=load_local_weights_only, force=True)
     _ALLOWED = True
+
+
+def refused_checkpoint_message(path: str, e: Exception) -> str:
+    """The error text for a checkpoint that weights-only loading refused (names the file and the global)."""
+    # torch's message suggests weights_only=False or allow-listing the global: never right for us.
+    text = ' '.join(str(e).split())
+    mark = 'WeightsUnpickler error:'
+    reason = text[text.index(mark) + len(mark):] if mark in text else text
+    for tail in (' Please use', ' Check the documentation'):
+        reason = reason.split(tail)[0]
+    reason = reason.strip().rstrip('.')
+    return (f'{path}: refused: the checkpoint holds objects that weights-only loading does not allow '
+            f'({type(e).__name__}: {reason}). cclslr never unpickles code from a checkpoint')
+
+
+def load_local_weights_only(filename: str, map_location=None):
+    """MMEngine's ``CheckpointLoader`` scheme for local paths, always ``weights_only=True``."""
+    filename = osp.expanduser(filename)
+    if not osp.isfile(filename):
+        raise FileNotFoundError(f'{filename}: checkpoint not found')
+    try:
+        return torch.load(filename, map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError as e:
+        raise RuntimeError(refused_checkpoint_message(filename, e) + ' (this loader reads the '
+                           'project\'s own MMEngine checkpoints; third-party weights go through '
+                           'load_plain_state_dict)') from None
 
 
 def load_plain_state_dict(path: str, map_location='cpu', prefix: str = None) -> 'OrderedDict':
@@ -56,11 +92,12 @@ def load_plain_state_dict(path: str, map_location='cpu', prefix: str = None) -> 
         raise FileNotFoundError(f'{path}: pretrained checkpoint not found')
     try:
         ckpt = torch.load(path, map_location=map_location, weights_only=True)
-    except Exception as e:  # pickle.UnpicklingError and friends
-        raise RuntimeError(
-            f'{path}: not loadable as plain tensors ({type(e).__name__}: {str(e).splitlines()[0]}). '
-            'Third-party weights are never unpickled as arbitrary objects; re-save the file as a '
-            'plain state dict (torch.save(model.state_dict(), path)).') from e
+    except pickle.UnpicklingError as e:
+        raise RuntimeError(refused_checkpoint_message(path, e) + '; re-save the file as a plain state dict '
+                           '(torch.save(model.state_dict(), path)).') from e
+    except Exception as e:
+        raise RuntimeError(f'{path}: not loadable as plain tensors ({type(e).__name__}: '
+                           f'{str(e).splitlines()[0] if str(e) else ""})') from e
     if isinstance(ckpt, dict):
         for key in ('state_dict', 'model'):
             if key in ckpt and isinstance(ckpt[key], dict):

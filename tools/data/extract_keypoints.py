@@ -69,6 +69,8 @@ def main(argv=None) -> int:
     fps = summary.frames / summary.seconds if summary.seconds > 0 else 0.0
     print(f'done: {summary.done}, skipped (existing): {summary.skipped}, failed: {summary.failed}; '
           f'{summary.frames} frames in {summary.seconds:.1f} s ({fps:.1f} frames/s)')
+    if summary.removed_partial:
+        print(f'removed {summary.removed_partial} partial file(s) of an interrupted run')
     if summary.failed:
         print(f'failed files are listed in {error_log}')
     return 0

@@ -25,6 +25,7 @@ from tqdm import tqdm
 sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..', '..'))
 
 from cclslr.fileio import mask_path, read_video, save_mask  # noqa: E402
+from cclslr.fileio.atomic import remove_stale_temp_files  # noqa: E402
 from cclslr.mpm.mask_generator import MotionMaskGenerator  # noqa: E402
 from cclslr.mpm.tool_utils import (add_codec_args, codec_cfg_from_args, generator_cfg_from_args,  # noqa: E402
                                    list_clips)
@@ -78,6 +79,10 @@ def main(argv=None):
     todo = [c for c in clips if args.overwrite or not osp.isfile(mask_path(args.cache_root, c['sample_id']))]
     print(f'{len(clips)} clips, {len(clips) - len(todo)} already cached, {len(todo)} to do')
     os.makedirs(args.cache_root, exist_ok=True)
+    # save_mask is atomic: a killed run leaves at most marked temporary files, removed here.
+    removed = remove_stale_temp_files(args.cache_root)
+    if removed:
+        print(f'removed {len(removed)} partial file(s) of an interrupted run')
     codec_cfg, generator_cfg = codec_cfg_from_args(args), generator_cfg_from_args(args)
     jobs = [(c, args.cache_root) for c in todo]
     t0 = time.time()
@@ -102,7 +107,7 @@ def main(argv=None):
     else:  # everything was cached (or failed): there is no new mask to average
         print(f'wrote 0 masks in {time.time() - t0:.1f} s')
     return dict(written=len(fractions), failed=len(errors), skipped=len(clips) - len(todo),
-                masked_fraction=mean)
+                masked_fraction=mean, removed_partial=len(removed))
 
 
 if __name__ == '__main__':

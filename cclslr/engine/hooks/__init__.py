@@ -1,6 +1,7 @@
+from .atomic_checkpoint_hook import AtomicCheckpointHook
 from .bad_sample_hook import BadSampleHook
 from .knn_eval_hook import KNNEvalHook
 from .progress_bar_hook import ProgressBarHook
 from .rng_state_hook import RNGStateHook
 
-__all__ = ['BadSampleHook', 'KNNEvalHook', 'ProgressBarHook', 'RNGStateHook']
+__all__ = ['AtomicCheckpointHook', 'BadSampleHook', 'KNNEvalHook', 'ProgressBarHook', 'RNGStateHook']

@@ -12,11 +12,11 @@ Files are unpickled with :mod:`cclslr.fileio.safe_pickle` (arrays and plain cont
 import os
 import os.path as osp
 import pickle
-import tempfile
 
 import numpy as np
 
 from cclslr.structures.keypoint_layout import NUM_WHOLEBODY
+from ..atomic import make_temp_file
 from ..pose_files import PoseData, checked_fps, checked_image_size, register_pose_reader, register_pose_writer
 from ..safe_pickle import UnsafePickleError, safe_load
 
@@ -59,9 +59,8 @@ def write_unisign(path: str, pose: PoseData) -> None:
     if pose.fps is not None:
         extra['fps'] = pose.fps
     data = dict(keypoints=[k[None] for k in pose.keypoints], scores=[s[None] for s in pose.scores], **extra)
-    folder = osp.dirname(osp.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, suffix='.tmp')
+    # A kill leaves only a marked temporary file, which the extraction job removes when it restarts.
+    fd, tmp = make_temp_file(path)
     try:
         with os.fdopen(fd, 'wb') as f:
             pickle.dump(data, f, protocol=pickle.HIGHEST_PROTOCOL)

@@ -11,12 +11,14 @@ prior units, which is what MPM's threshold p = 0.5 refers to.
 """
 import math
 import os.path as osp
+import pickle
 import warnings
 
 import torch
 from torch import nn
 
 from cclslr.registry import CODECS
+from cclslr.utils.checkpoint import refused_checkpoint_message
 
 from .base import BaseLatentCodec
 from .flow_layers import FlowStep, squeeze2d, unsqueeze2d
@@ -106,6 +108,8 @@ def load_flow_checkpoint(path: str) -> dict:
         raise FileNotFoundError(f'{path}: flow checkpoint not found (train one with tools/mpm/train_flow.py)')
     try:
         ckpt = torch.load(path, map_location='cpu', weights_only=True)
+    except pickle.UnpicklingError as e:  # a pickle naming code: refused, and said so
+        raise RuntimeError(refused_checkpoint_message(path, e)) from None
     except Exception as e:
         raise RuntimeError(f'{path}: not a readable flow checkpoint ({type(e).__name__}: {e})') from e
     if not isinstance(ckpt, dict) or 'flow_cfg' not in ckpt or 'state_dict' not in ckpt:
