@@ -146,7 +146,7 @@ def main(argv=None):
     if args.quick:
         pre_cfg.train_cfg = dict(type='IterBasedTrainLoop', max_iters=2)
         pre_cfg.param_scheduler = []
-        pre_cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=2, by_epoch=False)
+        pre_cfg.default_hooks.checkpoint = dict(type='AtomicCheckpointHook', interval=2, by_epoch=False)
     pre_dir = osp.join(args.work_dir, 'pretrain')
     runner = Runner.from_cfg(_quiet(pre_cfg, pre_dir, 'pre-training', args.seed))
 
@@ -179,7 +179,7 @@ def main(argv=None):
             cfg.train_cfg = dict(type='IterBasedTrainLoop', max_iters=2, val_interval=100)
             cfg.param_scheduler = []
         cfg.train_cfg.val_interval = 10 ** 6  # model selection on test numbers would be cheating
-        cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=-1, save_last=True)
+        cfg.default_hooks.checkpoint = dict(type='AtomicCheckpointHook', interval=-1, save_last=True)
         ft = Runner.from_cfg(_quiet(cfg, osp.join(args.work_dir, f'finetune_{variant}_{name.lower()}'),
                                     f'fine-tuning ({variant}, {name})', args.seed))
         ft.train()

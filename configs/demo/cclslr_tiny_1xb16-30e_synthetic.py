@@ -102,4 +102,4 @@ custom_hooks = [
 ]
 default_hooks = dict(
     logger=dict(type='LoggerHook', interval=5),
-    checkpoint=dict(type='CheckpointHook', interval=10, max_keep_ckpts=1))
+    checkpoint=dict(type='AtomicCheckpointHook', interval=10, max_keep_ckpts=1))

@@ -51,7 +51,7 @@ def main(argv=None):
         cfg[key] = None
     cfg.param_scheduler = []
     cfg.custom_hooks = [h for h in cfg.get('custom_hooks', []) if h['type'] != 'KNNEvalHook']
-    cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=-1, save_last=False)
+    cfg.default_hooks.checkpoint = dict(type='AtomicCheckpointHook', interval=-1, save_last=False)
     cfg.default_hooks.logger = dict(type='LoggerHook', interval=1)
     cfg.log_processor = dict(by_epoch=False)
     cfg.work_dir = args.work_dir

@@ -10,4 +10,4 @@ val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
 default_hooks = dict(
     logger=dict(type='LoggerHook', interval=5),
-    checkpoint=dict(type='CheckpointHook', interval=40, max_keep_ckpts=1))
+    checkpoint=dict(type='AtomicCheckpointHook', interval=40, max_keep_ckpts=1))
