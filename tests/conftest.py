@@ -18,6 +18,15 @@ def pytest_configure(config):
     register_all_modules(init_default_scope=True)
 
 
+@pytest.fixture(autouse=True)
+def cclslr_default_scope():
+    """Every test starts in cclslr's scope: MMPose's init_model (keypoint extraction tests) leaves its own
+    scope as the current default, which would make a later test's registry look-ups miss cclslr's."""
+    from mmengine.registry import DefaultScope
+    with DefaultScope.overwrite_default_scope('cclslr'):
+        yield
+
+
 @pytest.fixture(scope='session')
 def repo_root():
     return REPO_ROOT
