@@ -30,6 +30,9 @@ def _first_line(error: Exception) -> str:
 
 
 PROBE_TIMEOUT_S = 60.0  # a hang guard: opening a good clip takes milliseconds
+# Files this process has probed without a crash, with the (size, mtime) they had then: a training run opens
+# every clip once per epoch, and only the first open needs the probe.
+_PROBED_OK = {}
 
 
 def _probe_in_child(path: str) -> None:
@@ -73,7 +76,8 @@ def open_video(path: str, num_threads: int = 1, probe: bool = False):
         num_threads: decoder threads (1 suits DataLoader workers; 0 lets FFmpeg choose).
         probe: open the file in a forked child first (:func:`_probe_in_child`), so that a file on which
             decord aborts raises a ValueError here instead of killing this process. Costs one fork and
-            one extra open per call (docs/notes/fuzzing.md).
+            one extra open (about 30 ms, docs/notes/fuzzing.md) the first time this process opens the
+            file; later opens of the unchanged file skip it.
 
     Returns:
         a ``decord.VideoReader``: pass it to :func:`decode_frames`, :func:`video_num_frames`,
@@ -86,7 +90,11 @@ def open_video(path: str, num_threads: int = 1, probe: bool = False):
         raise ValueError(f'{path}: cannot open video (file not found)')
     import decord
     if probe:
-        _probe_in_child(path)
+        stat = os.stat(path)
+        key = (stat.st_size, stat.st_mtime_ns)
+        if _PROBED_OK.get(path) != key:
+            _probe_in_child(path)
+            _PROBED_OK[path] = key
     try:
         reader = decord.VideoReader(path, num_threads=num_threads)
         num_frames = len(reader)

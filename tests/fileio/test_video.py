@@ -76,3 +76,22 @@ def test_real_clips_open(shared_data):
         reader = open_video(path)
         assert video_num_frames(reader) == frames
         assert decode_frames(reader, [0, frames - 1], path).shape[0] == 2
+
+
+def test_probe_runs_once_per_unchanged_file(tmp_path, monkeypatch):
+    """A training run opens each clip every epoch: only the first open of an unchanged file forks a probe."""
+    from cclslr.fileio import video
+    frames = np.zeros((4, 16, 16, 3), np.uint8)
+    path = str(tmp_path / 'clip.mp4')
+    video.write_video(path, frames)
+    calls = []
+    monkeypatch.setattr(video, '_probe_in_child', lambda p: calls.append(p))
+    monkeypatch.setattr(video, '_PROBED_OK', {})
+    for _ in range(3):
+        video.open_video(path, probe=True)
+    assert calls == [path]
+    video.write_video(path, np.full((6, 16, 16, 3), 200, np.uint8))  # a new file under the same name
+    video.open_video(path, probe=True)
+    assert calls == [path, path]
+    video.open_video(path, probe=False)
+    assert len(calls) == 2

@@ -5,6 +5,10 @@ img_size = 224
 # Where tools/mpm/generate_masks.py writes the Motion-Preserving masks, keyed by sample_id (the configs
 # give each dataset a sample_id_prefix, so one cache serves all four pre-training datasets).
 mask_cache_root = 'data/mpm_masks'
+# Downloaded benchmark videos are untrusted: each file is first opened in a forked probe process, so a
+# container that crashes the decoder becomes a bad sample instead of killing the run (docs/reliability.md;
+# about 30 ms once per file and worker process).
+_decord = dict(type='DecordInit', probe=True)
 
 # Per-view augmentations: the temporal crop is shared by RGB and pose of a view, and the flip is one
 # decision for frames, keypoints and motion mask together.
@@ -25,14 +29,14 @@ _pretrain_view_no_mpm = [t for t in _pretrain_view if t['type'] != 'MotionMask']
 
 # Pre-training: two independently augmented views (query, key) of each clip, both modalities.
 pretrain_pipeline = [
-    dict(type='DecordInit'),
+    _decord,
     dict(type='LoadPose'),
     dict(type='MultiView', num_views=2, transforms=_pretrain_view),
     dict(type='PackSignInputs', modalities=('rgb', 'pose')),
 ]
 
 pretrain_pipeline_no_mpm = [
-    dict(type='DecordInit'),
+    _decord,
     dict(type='LoadPose'),
     dict(type='MultiView', num_views=2, transforms=_pretrain_view_no_mpm),
     dict(type='PackSignInputs', modalities=('rgb', 'pose')),
@@ -40,7 +44,7 @@ pretrain_pipeline_no_mpm = [
 
 # Fine-tuning (fused RGB + pose): one view, the same augmentations without MPM.
 train_pipeline = [
-    dict(type='DecordInit'),
+    _decord,
     dict(type='LoadPose'),
     dict(type='PairedTemporalCrop', clip_len=clip_len, min_ratio=0.1),
     dict(type='DecodeFrames'),
@@ -54,7 +58,7 @@ train_pipeline = [
     dict(type='PackSignInputs', modalities=('rgb', 'pose')),
 ]
 test_pipeline = [
-    dict(type='DecordInit'),
+    _decord,
     dict(type='LoadPose'),
     dict(type='PairedTemporalCrop', clip_len=clip_len, test_mode=True),
     dict(type='DecodeFrames'),
@@ -66,7 +70,7 @@ test_pipeline = [
 
 # RGB-only: no pose file is read.
 train_pipeline_rgb = [
-    dict(type='DecordInit'),
+    _decord,
     dict(type='PairedTemporalCrop', clip_len=clip_len, min_ratio=0.1),
     dict(type='DecodeFrames'),
     dict(type='SignRandomResizedCrop', size=img_size),
@@ -75,7 +79,7 @@ train_pipeline_rgb = [
     dict(type='PackSignInputs', modalities=('rgb', )),
 ]
 test_pipeline_rgb = [
-    dict(type='DecordInit'),
+    _decord,
     dict(type='PairedTemporalCrop', clip_len=clip_len, test_mode=True),
     dict(type='DecodeFrames'),
     dict(type='SignResize', scale=img_size),
@@ -105,7 +109,7 @@ test_pipeline_pose = [
 # frames where the hand keypoints are least trustworthy (score-aware sampling, ceil(0.1 x 32) = 4 frames
 # per hand). Only the chosen frames are decoded. No SignFlip: the crops are not flipped with the pose.
 train_pipeline_pgf = [
-    dict(type='DecordInit'),
+    _decord,
     dict(type='LoadPose'),
     dict(type='PairedTemporalCrop', clip_len=clip_len, min_ratio=0.1),
     dict(type='ScoreAwareHandSampling', ratio=0.1, score_thr=0.3, crop_size=112, max_frames=4),
@@ -116,7 +120,7 @@ train_pipeline_pgf = [
     dict(type='PackSignInputsWithHands', modalities=('pose', )),
 ]
 test_pipeline_pgf = [
-    dict(type='DecordInit'),
+    _decord,
     dict(type='LoadPose'),
     dict(type='PairedTemporalCrop', clip_len=clip_len, test_mode=True),
     dict(type='ScoreAwareHandSampling', crop_size=112, max_frames=4, test_mode=True),

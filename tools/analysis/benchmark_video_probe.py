@@ -1,9 +1,10 @@
 """What ``open_video(probe=True)`` costs per clip (docs/notes/fuzzing.md): not a test, a measurement.
 
-    PYTHONPATH=. python tests/fileio/measure_probe_cost.py [../shared/data/videos] [--repeats 5]
+    python tools/analysis/benchmark_video_probe.py [../shared/data/videos] [--repeats 5]
 
 For every clip: the time to open it and decode 8 frames (what a training sample does) without and with
-the forked probe; prints ms per clip and the ratio. Run it in a process the size of a training one
+the forked probe (on a first open: a file already probed by this process is not probed again);
+prints ms per clip and the ratio. Run it in a process the size of a training one
 (``--ballast-mb``) if the fork cost matters: fork copies the page tables of the whole process.
 """
 import argparse
@@ -11,12 +12,18 @@ import os
 import os.path as osp
 import time
 
+import sys
+
 import numpy as np
 
-from cclslr.fileio import decode_frames, open_video
+sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..', '..'))
+
+from cclslr.fileio import decode_frames, open_video  # noqa: E402
+from cclslr.fileio import video as video_module  # noqa: E402
 
 
 def one_clip(path, probe):
+    video_module._PROBED_OK.clear()  # measure the first open's probe every time
     t0 = time.perf_counter()
     reader = open_video(path, probe=probe)
     n = len(reader)
@@ -26,8 +33,8 @@ def one_clip(path, probe):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument('videos', nargs='?', default=osp.join(osp.dirname(__file__), '..', '..', '..',
-                                                               'shared', 'data', 'videos'))
+    repo = osp.join(osp.dirname(osp.abspath(__file__)), '..', '..')
+    parser.add_argument('videos', nargs='?', default=osp.join(repo, '..', 'shared', 'data', 'videos'))
     parser.add_argument('--repeats', type=int, default=5)
     parser.add_argument('--ballast-mb', type=int, default=0, help='resident memory to hold while forking')
     args = parser.parse_args()
