@@ -8,7 +8,8 @@ writer's process id, so that :func:`remove_stale_temp_files` removes only those 
 import os
 import os.path as osp
 import tempfile
-from typing import List, Tuple
+from contextlib import contextmanager
+from typing import BinaryIO, Iterator, List, Tuple
 
 TMP_MARK = '.cclslr-tmp'
 
@@ -20,12 +21,16 @@ def make_temp_file(path: str) -> Tuple[int, str]:
     return tempfile.mkstemp(dir=folder, prefix=f'.{osp.basename(path)}.{os.getpid()}.', suffix=TMP_MARK)
 
 
-def atomic_write_bytes(path: str, data: bytes, fsync: bool = False) -> None:
-    """Write ``data`` to ``path`` atomically; ``fsync`` also survives a power loss, not only a kill."""
+@contextmanager
+def atomic_open(path: str, fsync: bool = False) -> Iterator[BinaryIO]:
+    """``with atomic_open(path) as f: ...`` writes a marked temporary file beside ``path`` and renames it
+    onto ``path`` when the block ends without an error (on an error the temporary file is removed and
+    ``path`` is untouched). ``fsync`` also puts the bytes on disk before the rename (power loss, not only
+    a kill)."""
     fd, tmp = make_temp_file(path)
     try:
         with os.fdopen(fd, 'wb') as f:
-            f.write(data)
+            yield f
             if fsync:
                 f.flush()
                 os.fsync(f.fileno())
@@ -33,6 +38,12 @@ def atomic_write_bytes(path: str, data: bytes, fsync: bool = False) -> None:
     finally:
         if osp.exists(tmp):
             os.remove(tmp)
+
+
+def atomic_write_bytes(path: str, data: bytes, fsync: bool = False) -> None:
+    """Write ``data`` to ``path`` atomically (:func:`atomic_open`)."""
+    with atomic_open(path, fsync) as f:
+        f.write(data)
 
 
 def _writer_alive(name: str) -> bool:

@@ -12,12 +12,11 @@ range reads ``mask[frame_inds]`` with the same indices as the decoded video. H, 
 the video's (masks are stored at the codec's working resolution); the ``MotionMask`` transform resizes
 them (nearest) to the frame size before cropping and flipping them with the frames. 1 = keep the pixel.
 """
-import os
 import os.path as osp
 
 import numpy as np
 
-from .atomic import make_temp_file
+from .atomic import atomic_open
 
 CACHE_VERSION = 1
 
@@ -34,16 +33,9 @@ def save_mask(cache_root: str, sample_id: str, mask: np.ndarray) -> str:
     path = mask_path(cache_root, sample_id)
     # Write to a temporary file and rename, so an interrupted run never leaves a truncated mask. The
     # temporary name does not end in .npz (a kill leaves it behind; generate_masks removes it on restart).
-    fd, tmp = make_temp_file(path)
-    try:
-        with os.fdopen(fd, 'wb') as f:  # a file object: numpy would append .npz to a name
-            np.savez_compressed(f, packed=np.packbits(mask.astype(bool), axis=-1),
-                                shape=np.asarray(mask.shape, dtype=np.int64),
-                                version=np.int64(CACHE_VERSION))
-        os.replace(tmp, path)
-    finally:
-        if osp.exists(tmp):
-            os.remove(tmp)
+    with atomic_open(path) as f:  # a file object: numpy would append .npz to a name
+        np.savez_compressed(f, packed=np.packbits(mask.astype(bool), axis=-1),
+                            shape=np.asarray(mask.shape, dtype=np.int64), version=np.int64(CACHE_VERSION))
     return path
 
 

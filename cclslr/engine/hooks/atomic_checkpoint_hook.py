@@ -15,7 +15,6 @@ only after the new one is complete, writes ``last_checkpoint`` the same way, and
 a killed run left behind. A kill at any point therefore leaves the previous complete checkpoints and a
 ``last_checkpoint`` that names one of them (or the new one, once it is complete).
 """
-import os
 import os.path as osp
 from pathlib import Path
 from typing import Union
@@ -24,25 +23,16 @@ from mmengine.dist import is_main_process
 from mmengine.fileio import LocalBackend, register_backend
 from mmengine.hooks import CheckpointHook
 
-from cclslr.fileio.atomic import TMP_MARK, make_temp_file, remove_stale_temp_files
+from cclslr.fileio.atomic import TMP_MARK, atomic_open, remove_stale_temp_files
 from cclslr.registry import HOOKS
 
 __all__ = ['AtomicCheckpointHook', 'AtomicLocalBackend', 'TMP_MARK']
 
 
 def atomic_write_bytes(data: bytes, filepath: Union[str, Path]) -> None:
-    """Write ``data`` to ``filepath`` via a marked temporary file in the same folder and ``os.replace``."""
-    filepath = str(filepath)
-    fd, tmp = make_temp_file(filepath)
-    try:
-        with os.fdopen(fd, 'wb') as f:
-            AtomicLocalBackend._write(f, data, filepath)
-            f.flush()
-            os.fsync(f.fileno())  # the bytes are on disk before the name points at them
-        os.replace(tmp, filepath)  # atomic on POSIX within one file system
-    finally:
-        if osp.exists(tmp):
-            os.remove(tmp)
+    """Write ``data`` to ``filepath`` atomically and fsynced (:func:`cclslr.fileio.atomic.atomic_open`)."""
+    with atomic_open(str(filepath), fsync=True) as f:  # the bytes are on disk before the name points at them
+        AtomicLocalBackend._write(f, data, str(filepath))
 
 
 class AtomicLocalBackend(LocalBackend):

@@ -9,14 +9,12 @@ Uni-Sign stores lists of per-frame arrays; cclslr writes lists and accepts lists
 cclslr adds ``'width'``, ``'height'`` and ``'fps'`` (:attr:`PoseData.image_size`, :attr:`PoseData.fps`).
 Files are unpickled with :mod:`cclslr.fileio.safe_pickle` (arrays and plain containers only).
 """
-import os
-import os.path as osp
 import pickle
 
 import numpy as np
 
 from cclslr.structures.keypoint_layout import NUM_WHOLEBODY
-from ..atomic import make_temp_file
+from ..atomic import atomic_open
 from ..pose_files import PoseData, checked_fps, checked_image_size, register_pose_reader, register_pose_writer
 from ..safe_pickle import UnsafePickleError, safe_load
 
@@ -60,11 +58,5 @@ def write_unisign(path: str, pose: PoseData) -> None:
         extra['fps'] = pose.fps
     data = dict(keypoints=[k[None] for k in pose.keypoints], scores=[s[None] for s in pose.scores], **extra)
     # A kill leaves only a marked temporary file, which the extraction job removes when it restarts.
-    fd, tmp = make_temp_file(path)
-    try:
-        with os.fdopen(fd, 'wb') as f:
-            pickle.dump(data, f, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
-    finally:
-        if osp.exists(tmp):
-            os.remove(tmp)
+    with atomic_open(path) as f:
+        pickle.dump(data, f, protocol=pickle.HIGHEST_PROTOCOL)
