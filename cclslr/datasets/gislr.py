@@ -60,7 +60,8 @@ class GISLRDataset(BaseISLRDataset):
             raise ValueError(f'{self.ann_file}: expected the header "{",".join(GISLR_COLUMNS)}" on line 1')
         samples = []
         for lineno, row in rows[1:]:
-            if len(row) != 4 or not row[1].isdigit() or not row[2].isdigit():
+            row = [v.strip() for v in row]
+            if len(row) != 4 or not row[0] or not row[1].isdigit() or not row[2].isdigit():
                 raise ValueError(f'{self.ann_file}:{lineno}: expected "<path>,<participant id>,<sequence id>,'
                                  f'<sign>", got {",".join(row)!r}')
             path, participant, sequence, sign = row
