@@ -53,6 +53,12 @@ class GISLRDataset(BaseISLRDataset):
         self._metainfo['classes'] = tuple(sorted(signs, key=signs.get))
         return signs
 
+    def load_data_list(self) -> List[dict]:
+        data_list = super().load_data_list()
+        for info in data_list:  # not the data_root folder that MMEngine joins to the base's '' prefix
+            info['video_path'] = ''
+        return data_list
+
     def load_annotations(self) -> List[dict]:
         signs = self._read_sign_map()
         rows = read_csv_rows(self.ann_file)

@@ -138,6 +138,10 @@ def test_gislr_counts_classes_and_participant_split(shared_data):
     assert info == dict(info, video_path='', label=classes.index('thankyou'), signer_id=30680,
                         sample_id='1005102931', frame_start=0, frame_end=-1,
                         pose_path=str(shared_data / 'gislr/train_landmark_files/30680/1005102931.parquet'))
+    rooted = _build(type='GISLRDataset', data_root=str(shared_data / 'gislr'), ann_file='train_new_csv.csv',
+                    sign_map_file=str(shared_data / 'gislr' / 'sign_to_prediction_index_map.json'),
+                    data_prefix=dict(pose=''), split='all')
+    assert rooted.get_data_info(0) == dict(info, sample_idx=0)  # no made-up video folder under data_root
     custom = _gislr(shared_data, 'val', val_participants=[30680])
     assert {d['signer_id'] for d in _infos(custom)} == {30680} and len(custom) == 31
 
