@@ -47,7 +47,7 @@ class GISLRDataset(BaseISLRDataset):
 
     def _read_sign_map(self) -> dict:
         signs = load_json(self.sign_map_file)
-        if not isinstance(signs, dict) or not all(isinstance(v, int) for v in signs.values()) \
+        if not isinstance(signs, dict) or not all(type(v) is int for v in signs.values()) \
                 or sorted(signs.values()) != list(range(len(signs))):
             raise ValueError(f'{self.sign_map_file}: expected {{sign: index}} with indices 0..N-1')
         self._metainfo['classes'] = tuple(sorted(signs, key=signs.get))

@@ -55,7 +55,7 @@ class INCLUDEDataset(BaseISLRDataset):
 
     def _read_label_map(self) -> Dict[str, int]:
         labels = load_json(self.label_map_file)
-        if not isinstance(labels, dict) or not all(isinstance(v, int) for v in labels.values()) \
+        if not isinstance(labels, dict) or not all(type(v) is int for v in labels.values()) \
                 or sorted(labels.values()) != list(range(len(labels))):
             raise ValueError(f'{self.label_map_file}: expected {{gloss: id}} with ids 0..N-1')
         self._metainfo['classes'] = tuple(sorted(labels, key=labels.get))

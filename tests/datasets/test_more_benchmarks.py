@@ -251,9 +251,10 @@ def test_include_bad_list_names_the_line(tmp_path, text, problem):
 
 def test_include_bad_label_map_and_missing_exclude_list(tmp_path):
     (tmp_path / 'list.txt').write_text('Animals/1. Dog/a.MOV')
-    (tmp_path / 'map.json').write_text('{"dog": 1}')
-    with pytest.raises(ValueError, match=r'map.json: expected \{gloss: id\}'):
-        _include_tmp(tmp_path)
+    for bad in ('{"dog": 1}', '{"dog": 0, "cat": true}', '["dog"]'):
+        (tmp_path / 'map.json').write_text(bad)
+        with pytest.raises(ValueError, match=r'map.json: expected \{gloss: id\}'):
+            _include_tmp(tmp_path)
     (tmp_path / 'map.json').write_text('{"dog": 0}')
     with pytest.raises(FileNotFoundError, match='exclude list .*nope.txt not found'):
         _include_tmp(tmp_path, exclude_lists=[str(tmp_path / 'nope.txt')])
