@@ -54,6 +54,26 @@ def _redirect(ds, synthetic_root, list_roots, shared):
         ds['ann_file'] = str(list_roots / osp.basename(ann))
     elif ds['type'] == 'SLR500Dataset':
         ds['data_prefix'] = dict(ds['data_prefix'], video=str(list_roots / 'slr500'))
+    elif ds['type'] in SHARED_FOLDERS:
+        ds = _redirect_to_shared(ds, osp.join(shared(), SHARED_FOLDERS[ds['type']]))
+    return ds
+
+
+# The benchmarks whose annotation files are all in ../shared/data, by folder there. Of GISLR's train.csv
+# the folder holds 747 real rows, as train_new_csv.csv.
+SHARED_FOLDERS = dict(AUTSLDataset='autsl', GISLRDataset='gislr', INCLUDEDataset='include')
+SHARED_NAMES = {'train.csv': 'train_new_csv.csv'}
+
+
+def _redirect_to_shared(ds, folder):
+    def real(path):
+        name = osp.basename(path)
+        return osp.join(folder, SHARED_NAMES.get(name, name))
+    for key in ('ann_file', 'class_file', 'sign_map_file', 'label_map_file'):
+        if ds.get(key):
+            ds[key] = real(ds[key])
+    if ds.get('exclude_lists'):
+        ds['exclude_lists'] = [real(p) for p in ds['exclude_lists']]
     return ds
 
 
