@@ -15,19 +15,34 @@ Handedness: Holistic's ``left_hand_landmarks`` is the signer's own left hand on 
 is taken from the crop around the pose model's left wrist), which is COCO-WholeBody's left hand (91-111);
 ``tests/keypoints/test_mediapipe_extractor.py`` checks it on a real clip.
 """
-from typing import Dict, Iterable, Optional
+from typing import Dict, Iterable, Optional, Sequence
 
 import numpy as np
 
-from cclslr.fileio import PoseData, decode_frames, open_video, video_fps, video_num_frames
+from cclslr.fileio import PoseData, decode_frames, open_video, video_fps, video_num_frames, write_pose
 from cclslr.fileio.pose_formats.mediapipe import mediapipe_to_wholebody
 
 SUPPORTED_COMPLEXITY = 1
+KEYPOINT_SOURCE = 'mediapipe'  # what the pose files of this backend record
 # Holistic's parts: (name in mediapipe_to_wholebody, attribute of the results, points, channels kept).
 # Pose keeps (x, y, z, visibility); the others (x, y, z). Face: the 468 mesh points (the refined mesh
 # adds 10 iris points after them, which COCO-WholeBody does not use).
 _PARTS = (('pose', 'pose_landmarks', 33, 4), ('face', 'face_landmarks', 468, 3),
           ('left_hand', 'left_hand_landmarks', 21, 3), ('right_hand', 'right_hand_landmarks', 21, 3))
+
+
+def check_holistic_options(model_complexity: int = 1, min_detection_confidence: float = 0.5,
+                           min_tracking_confidence: float = 0.5, **unused) -> None:
+    """Raise a ValueError for options Holistic cannot run with here (no model is built)."""
+    if model_complexity != SUPPORTED_COMPLEXITY:
+        raise ValueError(
+            f'model_complexity={model_complexity!r} is not supported: MediaPipe Holistic downloads the '
+            f'pose model of complexity 0 and 2 at run time (cclslr never downloads); use '
+            f'model_complexity={SUPPORTED_COMPLEXITY}, whose model ships in the mediapipe wheel')
+    for name, v in (('min_detection_confidence', min_detection_confidence),
+                    ('min_tracking_confidence', min_tracking_confidence)):
+        if not 0.0 <= float(v) <= 1.0:
+            raise ValueError(f'{name} must be in [0, 1], got {v!r}')
 
 
 def _check_frames(frames: np.ndarray) -> np.ndarray:
@@ -67,15 +82,7 @@ class MediaPipeHolisticExtractor:
 
     def __init__(self, model_complexity: int = 1, min_detection_confidence: float = 0.5,
                  min_tracking_confidence: float = 0.5, refine_face_landmarks: bool = False):
-        if model_complexity != SUPPORTED_COMPLEXITY:
-            raise ValueError(
-                f'model_complexity={model_complexity!r} is not supported: MediaPipe Holistic downloads the '
-                f'pose model of complexity 0 and 2 at run time (cclslr never downloads); use '
-                f'model_complexity={SUPPORTED_COMPLEXITY}, whose model ships in the mediapipe wheel')
-        for name, v in (('min_detection_confidence', min_detection_confidence),
-                        ('min_tracking_confidence', min_tracking_confidence)):
-            if not 0.0 <= float(v) <= 1.0:
-                raise ValueError(f'{name} must be in [0, 1], got {v!r}')
+        check_holistic_options(model_complexity, min_detection_confidence, min_tracking_confidence)
         try:
             from mediapipe.python.solutions.holistic import Holistic
         except ImportError as e:
@@ -156,12 +163,22 @@ class MediaPipeHolisticExtractor:
         height, width = frames.shape[1:3]
         return self._to_pose(self._track([frames]), width, height, fps)
 
-    def extract_video(self, path: str, chunk_size: int = 32) -> PoseData:
-        """Keypoints of every frame of a video file (decoded ``chunk_size`` frames at a time, so a long
-        HD video never sits in memory whole).
+    def extract_video(self, path: str, box: Optional[Sequence[float]] = None,
+                      chunk_size: int = 32) -> PoseData:
+        """Keypoints of every frame of a video file.
+
+        Args:
+            path: any file decord reads.
+            box: optional normalised ``[x0, y0, x1, y1]`` of the signer: Holistic then sees only that
+                crop (it follows the most prominent person, which in a crowded frame may be someone
+                else); the keypoints are mapped back to the whole frame.
+            chunk_size: frames decoded at a time (a long HD video never sits in memory whole).
+
+        Returns:
+            PoseData as :meth:`extract_frames`, image_size the file's (W, H), fps the file's.
 
         Raises:
-            ValueError naming the file when it cannot be opened or decoded.
+            ValueError naming the file when it cannot be opened or decoded, or ``box`` is empty.
         """
         # probe=True: decord aborts the process on some corrupt files; here that becomes a ValueError.
         reader = open_video(path, probe=True)
@@ -171,9 +188,36 @@ class MediaPipeHolisticExtractor:
         def chunks():
             for start in range(0, num_frames, chunk_size):
                 rgb = decode_frames(reader, range(start, min(start + chunk_size, num_frames)), path)
-                size.setdefault('hw', rgb.shape[1:3])
-                yield rgb
+                if 'crop' not in size:
+                    size['hw'] = rgb.shape[1:3]
+                    size['crop'] = _pixel_box(path, box, *rgb.shape[1:3])
+                x0, y0, x1, y1 = size['crop']
+                yield rgb[:, y0:y1, x0:x1]
 
         parts = self._track(chunks())
         height, width = size['hw']
+        x0, y0, x1, y1 = size['crop']
+        for arr in parts.values():  # crop-normalised -> frame-normalised (NaN stays NaN)
+            arr[..., 0] = (x0 + arr[..., 0] * (x1 - x0)) / width
+            arr[..., 1] = (y0 + arr[..., 1] * (y1 - y0)) / height
         return self._to_pose(parts, width, height, video_fps(reader))
+
+    def extract_to_file(self, task) -> int:
+        """Extract one :class:`~cclslr.keypoints.ExtractionTask` and write its Uni-Sign pickle atomically,
+        recording ``keypoint_source='mediapipe'``. Returns the number of frames."""
+        pose = self.extract_video(task.video_path, task.box)
+        pose.source = KEYPOINT_SOURCE
+        write_pose(task.out_path, pose, 'unisign')
+        return pose.num_frames
+
+
+def _pixel_box(path: str, box: Optional[Sequence[float]], height: int, width: int):
+    """Normalised [x0, y0, x1, y1] -> integer pixel bounds inside the frame (the whole frame for None)."""
+    if box is None:
+        return 0, 0, width, height
+    b = np.clip(np.asarray(box, np.float64).reshape(4), 0.0, 1.0)
+    x0, x1 = int(np.floor(b[0] * width)), int(np.ceil(b[2] * width))
+    y0, y1 = int(np.floor(b[1] * height)), int(np.ceil(b[3] * height))
+    if x1 - x0 < 2 or y1 - y0 < 2:
+        raise ValueError(f'{path}: the signer box {list(box)} is empty on a {width}x{height} frame')
+    return x0, y0, x1, y1
