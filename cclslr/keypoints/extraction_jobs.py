@@ -159,8 +159,9 @@ def _run_one(extractor, task: ExtractionTask, init_error: str = None):
 
 
 def _worker_init(extractor_cfg: dict, devices) -> None:
-    import torch
-    torch.set_num_threads(1)  # each worker is one process: many workers, one thread each
+    if _split_backend(extractor_cfg)[0] == 'mmpose':
+        import torch
+        torch.set_num_threads(1)  # each worker is one process: many workers, one thread each
     try:
         _WORKER['extractor'] = build_extractor(extractor_cfg, devices.get())
     except Exception as e:

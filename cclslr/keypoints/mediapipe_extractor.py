@@ -32,8 +32,9 @@ _PARTS = (('pose', 'pose_landmarks', 33, 4), ('face', 'face_landmarks', 468, 3),
 
 
 def check_holistic_options(model_complexity: int = 1, min_detection_confidence: float = 0.5,
-                           min_tracking_confidence: float = 0.5, **unused) -> None:
-    """Raise a ValueError for options Holistic cannot run with here (no model is built)."""
+                           min_tracking_confidence: float = 0.5, refine_face_landmarks: bool = False) -> None:
+    """Raise a ValueError for options Holistic cannot run with here (no model is built); an unknown
+    option is a TypeError here, before any worker starts."""
     if model_complexity != SUPPORTED_COMPLEXITY:
         raise ValueError(
             f'model_complexity={model_complexity!r} is not supported: MediaPipe Holistic downloads the '

@@ -9,6 +9,8 @@ _base_ = ['../_base_/default_runtime.py']
 data_root = 'data/real_clips'  # <data_root>/poses/<video name>.pkl; the videos are not read
 ann_file = '{{fileDirname}}/real_clips_wlasl18.txt'  # "<video> <label>" lines (labels unused here)
 clip_len = 16
+# The backend the pose files came from (the inference API warns when it extracts with another one).
+keypoint_source = 'mediapipe'
 
 model = dict(
     type='CCLSLR',

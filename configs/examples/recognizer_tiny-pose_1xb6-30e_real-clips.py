@@ -13,6 +13,8 @@ val_ann_file = ann_file
 CLASSES = ['afraid', 'agreement', 'answer', 'dry', 'enter', 'finish', 'government', 'grandfather', 'her',
            'insurance', 'manager', 'meat', 'no', 'paper', 'sleep', 'we', 'woman', 'work']
 clip_len = 16
+# The backend the pose files came from (the inference API warns when it extracts with another one).
+keypoint_source = 'mediapipe'
 
 model = dict(
     type='SignRecognizer',

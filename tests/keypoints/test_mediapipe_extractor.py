@@ -76,6 +76,22 @@ def test_real_clip_hands_sides_and_tracker_reset(clip, extractor):
     np.testing.assert_allclose(again.scores, s, atol=1e-6)
 
 
+def test_annotated_box_crop_maps_back_to_the_frame(clip, extractor):
+    """The signer box of the WLASL annotation ([59, 15, 232, 192] px of 288x192): Holistic sees only the
+    crop, and the keypoints come back in whole-frame units, where the uncropped run put them."""
+    full = extractor.extract_video(clip)
+    box = [59 / 288, 15 / 192, 232 / 288, 1.0]
+    crop = extractor.extract_video(clip, box=box)
+    assert crop.image_size == (288, 192) and crop.num_frames == full.num_frames
+    body = [0, 5, 6, 7, 8, 9, 10]  # nose, shoulders, elbows, wrists
+    seen = (full.scores[:, body] > 0.5) & (crop.scores[:, body] > 0.5)
+    err = np.linalg.norm(full.keypoints[:, body] - crop.keypoints[:, body], axis=-1)[seen]
+    assert seen.mean() > 0.9 and np.median(err) < 0.02
+    assert (crop.keypoints[:, body, 0][seen] > box[0]).all()
+    with pytest.raises(ValueError, match='signer box .* is empty'):
+        extractor.extract_video(clip, box=[0.5, 0.5, 0.5, 0.9])
+
+
 def test_bad_frames_are_a_clear_error(extractor):
     with pytest.raises(ValueError, match=r'uint8 \(T, H, W, 3\)'):
         extractor.extract_frames(np.zeros((2, 8, 8, 3), np.float32))
