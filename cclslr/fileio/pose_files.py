@@ -34,12 +34,15 @@ class PoseData:
         unit: 'normalized' (x / width, y / height, so 0-1 inside the frame) or 'pixel'.
         image_size: (W, H) of the frames the keypoints were taken on, or None when the file does not say.
         fps: frame rate the file records, or None.
+        source: what made the keypoints (``'mediapipe'``, ``'mmpose'``, ...) when the file records it,
+            or None.
     """
     keypoints: np.ndarray
     scores: np.ndarray
     unit: str = 'normalized'
     image_size: Optional[Tuple[int, int]] = None
     fps: Optional[float] = None
+    source: Optional[str] = None
 
     def __post_init__(self):
         self.keypoints = np.asarray(self.keypoints, dtype=np.float32)
@@ -51,6 +54,8 @@ class PoseData:
                              f'{self.scores.shape}')
         if self.unit not in UNITS:
             raise ValueError(f'unit must be one of {UNITS}, got {self.unit!r}')
+        if self.source is not None and not isinstance(self.source, str):
+            raise ValueError(f'source must be a string or None, got {type(self.source).__name__}')
 
     @property
     def num_frames(self) -> int:

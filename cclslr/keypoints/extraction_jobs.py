@@ -1,8 +1,11 @@
 """Batch keypoint extraction: the videos to process, resumption, the worker pool and the error log.
 
-The per-video work is :class:`~cclslr.keypoints.mmpose_extractor.WholeBodyPoseExtractor`; this module
-decides which videos to run (a folder or a dataset config), skips finished pose files, spreads the rest
-over worker processes (one model each) and records every failure without stopping the run.
+The per-video work is one extractor's ``extract_to_file(task)``: a backend of :data:`BACKENDS`
+(``'mediapipe'``: :class:`~cclslr.keypoints.mediapipe_extractor.MediaPipeHolisticExtractor`, ``'mmpose'``:
+:class:`~cclslr.keypoints.mmpose_extractor.WholeBodyPoseExtractor`), chosen by the ``backend`` key of
+the extractor config. This module decides which videos to run (a folder or a dataset config), skips
+finished pose files, spreads the rest over worker processes (one model each) and records every failure
+without stopping the run.
 """
 import json
 import multiprocessing as mp
@@ -15,8 +18,14 @@ from typing import Dict, List, Optional, Sequence
 
 from cclslr.fileio import read_pose
 from cclslr.fileio.atomic import remove_stale_temp_files
+from .mediapipe_extractor import MediaPipeHolisticExtractor, check_holistic_options
 from .mmpose_extractor import (DEFAULT_POSE_CHECKPOINT, DEFAULT_POSE_CONFIG, ExtractionTask,
-                                  WholeBodyPoseExtractor, _check_checkpoint, resolve_config)
+                               WholeBodyPoseExtractor, _check_checkpoint, resolve_config)
+
+# backend name -> extractor class. Both take their keyword options from the extractor config (less
+# ``backend``) and write Uni-Sign pickles through ``extract_to_file``; only MMPose takes a ``device``.
+BACKENDS = {'mediapipe': MediaPipeHolisticExtractor, 'mmpose': WholeBodyPoseExtractor}
+DEFAULT_BACKEND = 'mmpose'  # an extractor config without ``backend`` (written before MediaPipe existed)
 
 
 @dataclass
@@ -103,11 +112,42 @@ def build_dataset_from_config(config_path: str, split: str = 'train'):
     return DATASETS.build(_without_pipeline(cfg[key]['dataset'].to_dict()))
 
 
+def _split_backend(extractor_cfg: dict):
+    cfg = dict(extractor_cfg)
+    backend = cfg.pop('backend', DEFAULT_BACKEND)
+    if backend not in BACKENDS:
+        raise ValueError(f'unknown keypoint backend {backend!r}; choose one of {tuple(BACKENDS)}')
+    return backend, cfg
+
+
+def build_extractor(extractor_cfg: dict, device: str = 'cpu'):
+    """The extractor of ``extractor_cfg``: ``backend`` (default ``'mmpose'``) plus its class's options."""
+    backend, cfg = _split_backend(extractor_cfg)
+    if backend == 'mediapipe':
+        return MediaPipeHolisticExtractor(**cfg)
+    return WholeBodyPoseExtractor(**cfg, device=device)
+
+
+def check_extractor_config(extractor_cfg: dict, devices: Sequence[str]) -> None:
+    """Fail once, before any worker starts, on what would fail in every worker (wrong paths, options)."""
+    backend, cfg = _split_backend(extractor_cfg)
+    if backend == 'mediapipe':
+        check_holistic_options(**cfg)
+        if any(d != 'cpu' for d in devices):
+            raise ValueError(f'the mediapipe backend runs on the CPU only (MediaPipe\'s Python Holistic has '
+                             f'no GPU path), got devices {list(devices)}; use --device cpu')
+        return
+    _check_checkpoint(cfg.get('pose_checkpoint', DEFAULT_POSE_CHECKPOINT), 'pose model')
+    resolve_config(cfg.get('pose_config', DEFAULT_POSE_CONFIG))
+    if cfg.get('det_config'):
+        _check_checkpoint(cfg.get('det_checkpoint'), 'detector')
+
+
 # ----- running many videos (in-process or in a process pool) -----
 _WORKER = {}
 
 
-def _run_one(extractor: Optional[WholeBodyPoseExtractor], task: ExtractionTask, init_error: str = None):
+def _run_one(extractor, task: ExtractionTask, init_error: str = None):
     if extractor is None:
         return task, 0, f'the worker could not build the model: {init_error}'
     try:
@@ -119,10 +159,11 @@ def _run_one(extractor: Optional[WholeBodyPoseExtractor], task: ExtractionTask, 
 
 
 def _worker_init(extractor_cfg: dict, devices) -> None:
-    import torch
-    torch.set_num_threads(1)  # each worker is one process: many workers, one thread each
+    if _split_backend(extractor_cfg)[0] == 'mmpose':
+        import torch
+        torch.set_num_threads(1)  # each worker is one process: many workers, one thread each
     try:
-        _WORKER['extractor'] = WholeBodyPoseExtractor(**extractor_cfg, device=devices.get())
+        _WORKER['extractor'] = build_extractor(extractor_cfg, devices.get())
     except Exception as e:
         _WORKER['extractor'], _WORKER['error'] = None, f'{type(e).__name__}: {e}'
 
@@ -137,9 +178,11 @@ def run_extraction(tasks: Sequence[ExtractionTask], extractor_cfg: dict, devices
     """Extract every task not finished yet; failures go to ``error_log`` (JSON lines) and the summary.
 
     Args:
-        extractor_cfg: keyword arguments of :class:`WholeBodyPoseExtractor` except ``device``.
+        extractor_cfg: ``backend`` (``'mediapipe'`` or ``'mmpose'``; default ``'mmpose'``) and the keyword
+            arguments of that backend's extractor class (:data:`BACKENDS`) except ``device``.
         devices: devices given round-robin to the workers (one device: every worker uses it).
-        num_workers: 0 or 1 runs in this process; more starts a spawn process pool, one model per worker.
+        num_workers: 0 or 1 runs in this process; more starts a spawn process pool, one model per worker
+            (for MediaPipe: one Holistic graph per worker, videos never share one).
         overwrite: redo finished files too.
     """
     from tqdm import tqdm
@@ -153,24 +196,21 @@ def run_extraction(tasks: Sequence[ExtractionTask], extractor_cfg: dict, devices
             summary.skipped += 1
         else:
             todo.append(task)
+    if todo:  # a finished run resumes without the model (or its checkpoint) at hand
+        check_extractor_config(extractor_cfg, devices)
     log = None
     if error_log:
         os.makedirs(osp.dirname(osp.abspath(error_log)), exist_ok=True)
         log = open(error_log, 'w')  # the log describes the latest run
     start = time.perf_counter()
-    pool = None
+    pool = extractor = None
     try:
         if not todo:
             results = iter(())
         elif num_workers <= 1:
-            extractor = WholeBodyPoseExtractor(**extractor_cfg, device=devices[0])
+            extractor = build_extractor(extractor_cfg, devices[0])
             results = (_run_one(extractor, t) for t in todo)
         else:
-            # Fail here, once, on a wrong path rather than once per video in every worker.
-            _check_checkpoint(extractor_cfg.get('pose_checkpoint', DEFAULT_POSE_CHECKPOINT), 'pose model')
-            resolve_config(extractor_cfg.get('pose_config', DEFAULT_POSE_CONFIG))
-            if extractor_cfg.get('det_config'):
-                _check_checkpoint(extractor_cfg.get('det_checkpoint'), 'detector')
             # spawn, not fork: CUDA cannot be re-initialised in a forked child, and each worker must
             # build its own model anyway.
             ctx = mp.get_context('spawn')
@@ -193,6 +233,8 @@ def run_extraction(tasks: Sequence[ExtractionTask], extractor_cfg: dict, devices
                 log.write(json.dumps(entry) + '\n')
                 log.flush()
     finally:
+        if hasattr(extractor, 'close'):
+            extractor.close()  # MediaPipe's graph holds threads and memory until closed
         if pool is not None:
             pool.terminate()  # every task has returned here, or the run is being aborted
             pool.join()

@@ -27,6 +27,7 @@ from cclslr.structures.keypoint_layout import NUM_WHOLEBODY
 DEFAULT_POSE_CONFIG = ('wholebody_2d_keypoint/rtmpose/coco-wholebody/'
                        'rtmpose-x_8xb32-270e_coco-wholebody-384x288.py')
 DEFAULT_POSE_CHECKPOINT = 'checkpoints/rtmpose-x_simcc-coco-wholebody_384x288.pth'
+KEYPOINT_SOURCE = 'mmpose'  # what the pose files of this backend record
 
 
 @dataclass
@@ -229,8 +230,10 @@ class WholeBodyPoseExtractor:
                     fps=video_fps(reader))
 
     def extract_to_file(self, task: ExtractionTask) -> int:
-        """Extract one video and write its pose file atomically. Returns the number of frames."""
+        """Extract one video and write its pose file atomically (``keypoint_source='mmpose'``).
+        Returns the number of frames."""
         res = self.extract(task.video_path, task.box)
         write_pose(task.out_path, PoseData(res['keypoints'], res['scores'], 'normalized',
-                                           (res['width'], res['height']), res['fps']), 'unisign')
+                                           (res['width'], res['height']), res['fps'], KEYPOINT_SOURCE),
+                   'unisign')
         return len(res['keypoints'])

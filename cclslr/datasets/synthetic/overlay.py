@@ -15,10 +15,15 @@ HAND_POINTS = list(range(91, 133))
 FACE_SKIN_POINTS = list(range(23, 40)) + [53]   # jaw contour and nose tip lie on skin
 
 
-def normalized_pose(pose_path: str, width: int, height: int):
-    """A pose file's keypoints (T, 133, 2) in 0-1 of a ``width`` x ``height`` frame, and scores (T, 133)."""
-    pose = read_pose(pose_path)
-    kpts = pose.keypoints if pose.unit == 'normalized' else pose.keypoints / np.float32([width, height])
+def normalized_pose(pose_path: str, width: int, height: int, format: str = 'auto', **reader_options):
+    """A pose file's keypoints (T, 133, 2) in 0-1 of a ``width`` x ``height`` frame, and scores (T, 133).
+
+    Any format of ``cclslr.fileio.read_pose`` (``format='auto'``: by extension). Pixel keypoints are
+    divided by the image size the file records, else by ``width`` x ``height`` (the video's).
+    """
+    pose = read_pose(pose_path, format, **reader_options)
+    size = pose.image_size or (width, height)
+    kpts = pose.keypoints if pose.unit == 'normalized' else pose.keypoints / np.float32(size)
     return kpts, pose.scores
 
 
@@ -41,10 +46,10 @@ def draw_keypoints(frame: np.ndarray, keypoints: np.ndarray, scores: np.ndarray,
 
 
 def overlay_grid(video_path: str, pose_path: str, num_frames: int = 8, scale: int = 3,
-                 cols: int = 4, score_thr: float = 0.3) -> np.ndarray:
+                 cols: int = 4, score_thr: float = 0.3, pose_format: str = 'auto') -> np.ndarray:
     """A grid of ``num_frames`` evenly spaced frames with their keypoints. Returns RGB uint8."""
     frames, _ = read_video(video_path)
-    kpts, scores = normalized_pose(pose_path, frames.shape[2], frames.shape[1])
+    kpts, scores = normalized_pose(pose_path, frames.shape[2], frames.shape[1], pose_format)
     if len(kpts) != len(frames):
         raise ValueError(f'{pose_path}: {len(kpts)} pose frames but {video_path} has {len(frames)} frames')
     idx = np.linspace(0, len(frames) - 1, min(num_frames, len(frames))).round().astype(int)

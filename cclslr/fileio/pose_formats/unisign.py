@@ -6,7 +6,9 @@ One pickle per video::
      'scores':    sequence of T arrays (1, 133)}
 
 Uni-Sign stores lists of per-frame arrays; cclslr writes lists and accepts lists or stacked arrays.
-cclslr adds ``'width'``, ``'height'`` and ``'fps'`` (:attr:`PoseData.image_size`, :attr:`PoseData.fps`).
+cclslr adds ``'width'``, ``'height'`` and ``'fps'`` (:attr:`PoseData.image_size`, :attr:`PoseData.fps`)
+and ``'keypoint_source'`` (:attr:`PoseData.source`: the extraction backend, e.g. ``'mediapipe'``); readers
+that look up only ``keypoints`` and ``scores`` (Uni-Sign's own) are unaffected.
 Files are unpickled with :mod:`cclslr.fileio.safe_pickle` (arrays and plain containers only).
 """
 import pickle
@@ -40,14 +42,17 @@ def read_unisign(path: str) -> PoseData:
     size = checked_image_size(path, data['width'], data['height']) if 'width' in data and 'height' in data \
         else None
     fps = checked_fps(path, data['fps']) if data.get('fps') is not None else None
-    return PoseData(kpts, scores, 'normalized', size, fps)
+    source = data.get('keypoint_source')
+    if source is not None and not isinstance(source, str):
+        raise ValueError(f'{path}: keypoint_source must be a string, got {type(source).__name__}')
+    return PoseData(kpts, scores, 'normalized', size, fps, source)
 
 
 @register_pose_writer('unisign')
 def write_unisign(path: str, pose: PoseData) -> None:
     """Write ``pose`` (unit 'normalized') atomically, as Uni-Sign does: lists of (1, 133, 2) / (1, 133)
-    float32 arrays, plus ``width``, ``height`` (when ``image_size`` is set) and ``fps`` (when set), stored
-    as given."""
+    float32 arrays, plus ``width``, ``height`` (when ``image_size`` is set), ``fps`` and
+    ``keypoint_source`` (when set), stored as given."""
     if pose.unit != 'normalized':
         raise ValueError(f'{path}: Uni-Sign pose files hold keypoints in 0-1 of the frame, got unit '
                          f'{pose.unit!r}')
@@ -56,6 +61,8 @@ def write_unisign(path: str, pose: PoseData) -> None:
         extra.update(width=pose.image_size[0], height=pose.image_size[1])
     if pose.fps is not None:
         extra['fps'] = pose.fps
+    if pose.source is not None:
+        extra['keypoint_source'] = pose.source
     data = dict(keypoints=[k[None] for k in pose.keypoints], scores=[s[None] for s in pose.scores], **extra)
     # A kill leaves only a marked temporary file, which the extraction job removes when it restarts.
     with atomic_open(path) as f:
