@@ -187,7 +187,7 @@ def landmark_parts(arr: np.ndarray, layout: Optional[str] = None) -> Dict[str, n
     if layout is not None:
         return _split(arr, *_parse_layout(layout))
     if arr.ndim == 3:
-        by_points = {sum(PART_SIZES[p] for p in parts): name for name, parts in LAYOUTS.items()}
+        by_points = {543: 'kaggle_543', 75: 'pose_hands', 42: 'hands'}  # 543: once the order is checked
         if arr.shape[1] not in by_points or arr.shape[2] not in (2, 3, 4):
             raise ValueError(f'cannot tell the MediaPipe layout of a {arr.shape} array (points 543, 75 or '
                              f'42; C = 2, 3 or 4); set layout=; {_known()}')
