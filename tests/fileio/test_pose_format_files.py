@@ -165,3 +165,25 @@ def test_real_file_round_trip(shared_data, tmp_path):
     np.testing.assert_array_equal(back.scores, src.scores)
     np.testing.assert_allclose(back.keypoints, src.keypoints, atol=1e-6)
     assert (back.image_size, back.fps) == (src.image_size, src.fps)
+
+
+@pytest.mark.parametrize('name', ['autsl', 'written'])
+def test_truncated_and_padded_files_are_refused(shared_data, tmp_path, name):
+    """pose-format 0.1 files (the AUTSL one) infer the frame count from the bytes left: cut in the middle
+    they would read as 27 frames with confidences taken from later frames' coordinates."""
+    if name == 'autsl':
+        src = osp.join(shared_data, *AUTSL[:-1], AUTSL[-1] + '.pose')
+    else:  # version 0.2, which declares the frame count
+        src = str(tmp_path / 'src.pose')
+        rng = np.random.default_rng(1)
+        write_pose(src, PoseData(rng.random((9, 133, 2)), np.ones((9, 133)), 'normalized', (64, 48), 25.0),
+                   'pose_format')
+    with open(src, 'rb') as f:
+        data = f.read()
+    for what, payload in (('cut', data[:int(len(data) * 0.7)]), ('padded', data + b'\0' * 100)):
+        path = str(tmp_path / f'{what}.pose')
+        with open(path, 'wb') as f:
+            f.write(payload)
+        with pytest.raises(ValueError, match=rf'{what}.pose: truncated or padded .pose body: the header '
+                                             rf'declares \d+ frames'):
+            read_pose(path)

@@ -22,6 +22,7 @@ header has a width and height): coordinates are divided by the header's width an
 ``image_size`` is set; a header without a size must hold 0-1 coordinates. Multi-person files: person 0
 unless ``person=`` says otherwise.
 """
+import struct
 from typing import List, Tuple
 
 import numpy as np
@@ -79,10 +80,36 @@ def component_mapping(name: str, points: List[str]) -> List[Tuple[List[int], Lis
     return []
 
 
+def _check_body_size(path: str, buf: bytes) -> None:
+    """Refuse a truncated or padded body. pose-format 0.1 files infer the frame count from the bytes
+    left, so a file cut in the middle reads without error as fewer frames, with the confidences taken
+    from the coordinates of later frames; 0.2 files declare the count."""
+    from pose_format.pose_header import PoseHeader
+    from pose_format.utils.reader import BufferReader
+    reader = BufferReader(buf)
+    header = PoseHeader.read(reader)
+    start = reader.read_offset
+    version = round(float(header.version), 3)
+    if version not in (0.1, 0.2):
+        return  # 0.0 has no frame count to check
+    fmt = '<HHH' if version == 0.1 else '<fIH'  # fps, frames, people
+    _, frames, people = struct.unpack_from(fmt, buf, start)
+    body = len(buf) - start - struct.calcsize(fmt)
+    frame_bytes = people * sum(len(c.points) for c in header.components) * (header.num_dims() + 1) * 4
+    if version == 0.1:  # the declared ushort count may have wrapped (pose-format's own comment)
+        ok = frame_bytes and body % frame_bytes == 0 and (body // frame_bytes) % 65536 == frames
+    else:
+        ok = body == frames * frame_bytes
+    if not ok:
+        raise ValueError(f'{path}: truncated or padded .pose body: the header declares {frames} frames of '
+                         f'{people} people ({frames * frame_bytes} bytes), the file holds {body} bytes')
+
+
 def _read(path: str):
     from pose_format import Pose  # imported here: only .pose files need the package
     with open(path, 'rb') as f:
         buf = f.read()
+    _check_body_size(path, buf)
     return Pose.read(buf)
 
 
