@@ -105,3 +105,10 @@ def test_zero_landmarks_are_missing(small_table, tmp_path):
     pose = read_pose(_write(table, tmp_path / 'zeros.parquet'))
     assert (pose.scores[0, :17] == 0).all() and (pose.scores[1, :17] == 1).all()
     assert (read_pose(str(tmp_path / 'zeros.parquet'), zero_as_missing=False).scores[0, :17] == 1).all()
+
+
+def test_empty_frame_numbers_are_refused(small_table, tmp_path):
+    frame = small_table.column('frame').to_pylist()
+    frame[600] = None
+    with pytest.raises(ValueError, match="nulls.parquet: column 'frame' has 1 empty values"):
+        read_pose(_write(_with(small_table, 'frame', frame), tmp_path / 'nulls.parquet'))

@@ -43,6 +43,8 @@ def read_gislr_parquet(path: str, zero_as_missing: bool = True) -> PoseData:
     num_frames = n // ROWS_PER_FRAME
 
     def numbers(name, kind):
+        if kind is not float and table.column(name).null_count:  # nulls would become arbitrary integers
+            raise ValueError(f'{path}: column {name!r} has {table.column(name).null_count} empty values')
         try:
             col = table.column(name).to_numpy(zero_copy_only=False)
             return col.astype(kind) if kind is not float else col.astype(np.float64)
