@@ -144,7 +144,7 @@ def test_mmpose_and_mediapipe_formats(tmp_path):
     flat = np.random.rand(t, 543, 3)
     flat[1, 468:489] = np.nan  # a left hand not detected: the Kaggle order is then told from the data
     k3, _ = mediapipe_to_wholebody(flat)
-    assert np.allclose(k3[[0, 2], 91:112], flat[[0, 2], 468:489, :2])  # Kaggle order: face, left hand, pose, right
+    assert np.allclose(k3[[0, 2], 91:112], flat[[0, 2], 468:489, :2])  # Kaggle order: face, left hand, ...
     np.save(tmp_path / 'flat.npy', flat)
     np.testing.assert_allclose(read_pose(str(tmp_path / 'flat.npy')).keypoints, k3)
     np.save(tmp_path / 'objects.npy', np.array([{'pose': 1}], dtype=object))  # np.load never unpickles

@@ -187,3 +187,17 @@ def test_truncated_and_padded_files_are_refused(shared_data, tmp_path, name):
         with pytest.raises(ValueError, match=rf'{what}.pose: truncated or padded .pose body: the header '
                                              rf'declares \d+ frames'):
             read_pose(path)
+
+
+def test_normalized_coordinates_beside_a_size_are_not_taken_for_pixels(tmp_path):
+    from pose_format.utils.openpose_135 import OpenPose_Components
+    pose = _openpose_pose(OpenPose_Components, 135)
+    pose.body.data = pose.body.data / 2000.0  # 0-1 coordinates in a 1000 x 500 header
+    path = _write(pose, tmp_path / 'unit.pose')
+    with pytest.raises(ValueError, match=r"unit.pose: the header gives 1000 x 500 pixels but every point "
+                                         r"lies within 0.67 of 0: 0-1 coordinates\? Read it with "
+                                         r"coords='normalized'"):
+        read_pose(path)
+    got = read_pose(path, coords='normalized')
+    np.testing.assert_allclose(got.keypoints[0, 9], [90 / 2000, 46 / 2000], atol=1e-6)
+    assert got.image_size == (1000, 500)

@@ -114,12 +114,14 @@ def _read(path: str):
 
 
 @register_pose_reader('pose_format', extensions=('.pose',))
-def read_pose_format(path: str, person: int = 0) -> PoseData:
+def read_pose_format(path: str, person: int = 0, coords: str = 'pixel') -> PoseData:
     """Read a ``.pose`` file (see the module docstring).
 
     Args:
         path: the file.
         person: which person of a multi-person file (0 = the first).
+        coords: 'pixel' (as pose-format writes when the header has a size) or 'normalized' (0-1, for
+            writers that store those beside a size); pixel data all within 1.5 of 0 is an error.
 
     Returns:
         :class:`PoseData`, 'normalized' (pixels divided by the header's width / height), with
@@ -146,11 +148,17 @@ def read_pose_format(path: str, person: int = 0) -> PoseData:
     width, height = header.dimensions.width, header.dimensions.height
     size = checked_image_size(path, width, height) if width and height else None
     present = score > 0
-    if size is not None:
+    if coords not in ('pixel', 'normalized'):
+        raise ValueError(f"{path}: coords must be 'pixel' or 'normalized', got {coords!r}")
+    span = float(np.abs(xy[present]).max()) if present.any() else 0.0
+    if size is not None and coords == 'pixel':
+        if present.any() and span <= 1.5 and min(size) >= 16:  # a few pixels at most: not pixels
+            raise ValueError(f'{path}: the header gives {size[0]} x {size[1]} pixels but every point lies '
+                             f"within {span:.2f} of 0: 0-1 coordinates? Read it with coords='normalized'")
         xy = xy / np.array(size, np.float32)
-    elif present.any() and np.abs(xy[present]).max() > 2:
-        raise ValueError(f'{path}: pixel coordinates (up to {np.abs(xy[present]).max():.0f}) but the header '
-                         f'has no width/height ({width} x {height}) to normalise them')
+    elif size is None and span > 2:
+        raise ValueError(f'{path}: pixel coordinates (up to {span:.0f}) but the header has no width/height '
+                         f'({width} x {height}) to normalise them')
 
     kpts = np.zeros((num_frames, NUM_WHOLEBODY, 2), np.float32)
     scores = np.zeros((num_frames, NUM_WHOLEBODY), np.float32)
