@@ -148,6 +148,7 @@ def read_pose_format(path: str, person: int = 0, coords: str = 'pixel') -> PoseD
     width, height = header.dimensions.width, header.dimensions.height
     size = checked_image_size(path, width, height) if width and height else None
     present = score > 0
+    xy = np.where(present[..., None], xy, 0.0).astype(np.float32)  # masked points may hold any bits
     if coords not in ('pixel', 'normalized'):
         raise ValueError(f"{path}: coords must be 'pixel' or 'normalized', got {coords!r}")
     span = float(np.abs(xy[present]).max()) if present.any() else 0.0
