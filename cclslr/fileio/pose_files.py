@@ -10,7 +10,8 @@ reader function (and optionally one writer) registered under a name::
     def write_myformat(path: str, pose: PoseData) -> None: ...
 
 ``format='auto'`` picks the reader by the file extension. The formats of ``cclslr/fileio/pose_formats/``
-(Uni-Sign pickle, MMPose predictions, MediaPipe Holistic landmarks) are registered when
+(Uni-Sign pickle, MMPose predictions, MediaPipe Holistic arrays, ``.pose`` files of the pose-format
+package, Kaggle GISLR parquet landmarks; docs/datasets.md, "Pose file formats") are registered when
 ``cclslr.fileio`` is imported.
 """
 import os.path as osp

@@ -26,7 +26,7 @@ import fuzz_mutators as M  # noqa: E402
 WORKER = osp.join(osp.dirname(__file__), 'fuzz_worker.py')
 READ_TIMEOUT_S = 30  # a hang guard, not a speed target: the slowest good read takes well under 1 s
 VIDEO_MUTATIONS_PER_CLIP = 12
-POSE_MUTATIONS_PER_FORMAT = 260
+POSE_MUTATIONS_PER_FORMAT = 150  # 7 pose sources; ~1050 pose inputs in all, as with 4 x 260 before
 MASK_MUTATIONS = 300
 ANNOTATION_MUTATIONS = 120  # per annotation file
 ORIGINAL = 'original'  # an unmutated source file: a control that must load
@@ -111,11 +111,33 @@ def pose_sources(folder):
              for k, n in (('face', 468), ('left_hand', 21), ('pose', 33), ('right_hand', 21))}
     parts['left_hand'][5:9] = np.nan  # MediaPipe writes NaN for a hand it did not detect
     npz = osp.join(folder, 'clip.npz')
-    np.savez(npz, **parts)
+    np.savez(npz, **parts, width=640, height=480, fps=25.0)
     flat = np.concatenate([parts[k][..., :3] for k in ('face', 'left_hand', 'pose', 'right_hand')], axis=1)
     npy = osp.join(folder, 'clip.npy')
     np.save(npy, flat)
-    return dict(unisign=pkl, mmpose=mmpose, mediapipe_npz=npz, mediapipe_npy=npy)
+    npy300 = osp.join(folder, 'clip300.npy')  # (T, 300): pose + hands x, y, z, visibility
+    hands = [np.pad(parts[k], ((0, 0), (0, 0), (0, 1))) for k in ('left_hand', 'right_hand')]
+    np.save(npy300, np.concatenate([parts['pose']] + hands, 1).reshape(24, 300))
+    dotpose = osp.join(folder, 'clip.pose')
+    write_pose(dotpose, pose, 'pose_format')
+    return dict(unisign=pkl, mmpose=mmpose, mediapipe_npz=npz, mediapipe_npy=npy, mediapipe_npy300=npy300,
+                pose_format=dotpose, gislr_parquet=_gislr_parquet(folder, flat))
+
+
+def _gislr_parquet(folder, flat):
+    """A GISLR landmark file of the (T, 543, 3) Kaggle-order landmarks ``flat``, as Kaggle writes it."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    sizes = (('face', 468), ('left_hand', 21), ('pose', 33), ('right_hand', 21))
+    types = [t for t, n in sizes for _ in range(n)] * len(flat)
+    index = [i for _, n in sizes for i in range(n)] * len(flat)
+    frames = np.repeat(np.arange(len(flat), dtype=np.int16) + 30, 543)
+    xyz = {c: flat[..., i].reshape(-1).astype(np.float64) for i, c in enumerate('xyz')}
+    table = pa.table(dict(frame=frames, row_id=[f'{f}-{t}-{i}' for f, t, i in zip(frames, types, index)],
+                          type=types, landmark_index=np.array(index, np.int16), **xyz))
+    path = osp.join(folder, 'clip.parquet')
+    pq.write_table(table, path)
+    return path
 
 
 def annotation_sources(folder, data):

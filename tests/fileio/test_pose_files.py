@@ -87,9 +87,10 @@ def test_writer_refuses_pixel_keypoints_and_unknown_formats(tmp_path):
 def test_registry_adds_a_format_with_one_function(tmp_path, monkeypatch):
     monkeypatch.setattr(pose_files, '_READERS', dict(pose_files._READERS))
     monkeypatch.setattr(pose_files, '_EXTENSIONS', dict(pose_files._EXTENSIONS))
-    assert set(pose_format_names()) == {'unisign', 'mmpose', 'mediapipe'}
-    assert [pose_format_of(f'a{e}') for e in ('.pkl', '.PICKLE', '.json', '.npz', '.npy')] == \
-        ['unisign', 'unisign', 'mmpose', 'mediapipe', 'mediapipe']
+    assert set(pose_format_names()) == {'unisign', 'mmpose', 'mediapipe', 'pose_format', 'gislr_parquet'}
+    exts = ('.pkl', '.PICKLE', '.json', '.npz', '.npy', '.pose', '.parquet')
+    assert [pose_format_of(f'a{e}') for e in exts] == \
+        ['unisign', 'unisign', 'mmpose', 'mediapipe', 'mediapipe', 'pose_format', 'gislr_parquet']
 
     @register_pose_reader('csv', extensions=('.csv',))
     def read_csv(path, scale=1.0):
@@ -141,8 +142,9 @@ def test_mmpose_and_mediapipe_formats(tmp_path):
     assert np.allclose(k[0, 91:112], lh[0, :, :2]) and (s[1, 91:112] == 0).all() and (s[0, 91:112] == 1).all()
     assert (s[:, [18, 21]] == 0).all() and 53 in MEDIAPIPE_APPROXIMATE
     flat = np.random.rand(t, 543, 3)
+    flat[1, 468:489] = np.nan  # a left hand not detected: the Kaggle order is then told from the data
     k3, _ = mediapipe_to_wholebody(flat)
-    assert np.allclose(k3[:, 91:112], flat[:, 468:489, :2])  # Kaggle order: face, left hand, pose, right
+    assert np.allclose(k3[[0, 2], 91:112], flat[[0, 2], 468:489, :2])  # Kaggle order: face, left hand, ...
     np.save(tmp_path / 'flat.npy', flat)
     np.testing.assert_allclose(read_pose(str(tmp_path / 'flat.npy')).keypoints, k3)
     np.save(tmp_path / 'objects.npy', np.array([{'pose': 1}], dtype=object))  # np.load never unpickles

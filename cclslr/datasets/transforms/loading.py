@@ -79,22 +79,25 @@ class LoadPose(BaseTransform):
         rel_tolerance / abs_tolerance: allowed length mismatch (fraction of the video's frames / frames).
         on_nan: 'zero' treats NaN keypoints as missing (score 0, coordinates 0) and logs the file;
             'error' raises.
+        reader_options: keyword options of the format's reader, e.g. ``dict(layout='pose_hands_xyz')``
+            for MediaPipe arrays (docs/datasets.md, "Pose file formats").
     """
 
     def __init__(self, format: str = 'auto', rel_tolerance: float = 0.1, abs_tolerance: int = 3,
-                 on_nan: str = 'zero'):
+                 on_nan: str = 'zero', reader_options: dict = None):
         check_pose_format(format, 'LoadPose: format')
         if on_nan not in ('zero', 'error'):
             raise ValueError(f"LoadPose: on_nan must be 'zero' or 'error', got {on_nan!r}")
         self.format, self.on_nan = format, on_nan
         self.rel_tolerance, self.abs_tolerance = rel_tolerance, abs_tolerance
         self.num_nan_files = 0
+        self.reader_options = dict(reader_options or {})
 
     def transform(self, results: dict) -> dict:
         path = results.get('pose_path')
         if not path:
             raise ValueError(f'{results.get("video_path")}: sample has no pose_path (set data_prefix.pose)')
-        pose = read_pose(path, self.format)
+        pose = read_pose(path, self.format, **self.reader_options)
         kpts, scores, unit, size = pose.keypoints, pose.scores, pose.unit, pose.image_size
         if len(kpts) == 0:
             raise ValueError(f'{path}: pose file has no frames')

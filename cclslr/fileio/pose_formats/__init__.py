@@ -1,4 +1,4 @@
 """The pose file formats; importing this package registers each one in ``cclslr.fileio.pose_files``."""
-from . import mediapipe, mmpose, unisign  # noqa: F401
+from . import dotpose, gislr_parquet, mediapipe, mmpose, unisign  # noqa: F401
 
-__all__ = ['mediapipe', 'mmpose', 'unisign']
+__all__ = ['dotpose', 'gislr_parquet', 'mediapipe', 'mmpose', 'unisign']
