@@ -104,6 +104,17 @@ def test_rgb_and_pose_with_an_offset(video20, tmp_path):
                                        pose_frame_offset=2)))
     assert (res['clip_offset'], res['total_frames']) == (4, 12)
     assert _frames_of(res) == list(range(4, 16))
+    # Ending 2 frames early (within end_tolerance): the clip loses those frames, RGB and pose alike.
+    path = _pose_file(tmp_path / 'short.pkl', 2, 12)  # video frames [2, 14)
+    res = LoadPose()(DecordInit()(dict(video_path=video20, pose_path=path, frame_start=4, frame_end=16,
+                                       pose_frame_offset=2)))
+    assert res['total_frames'] == 10 and _frames_of(res) == list(range(4, 14))
+    with pytest.raises(ValueError, match=r'short\.pkl.*runs 4 frames past the end'):
+        LoadPose()(DecordInit()(dict(video_path=video20, pose_path=path, frame_start=4, frame_end=18,
+                                     pose_frame_offset=2)))
+    with pytest.raises(ValueError, match=r'too short.*end before the clip starts'):
+        LoadPose()(DecordInit()(dict(video_path=video20, pose_path=path, frame_start=15, frame_end=16,
+                                     pose_frame_offset=2)))
 
 
 def test_rgb_and_trimmed_pose_short_by_a_frame(video20, tmp_path):

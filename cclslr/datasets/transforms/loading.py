@@ -199,6 +199,10 @@ class LoadPose(BaseTransform):
                                  f'the clip starts at frame {results["clip_offset"]} of '
                                  f'{results["video_path"]}')
             missing = first + results['total_frames'] - len(kpts)
+            if missing >= results['total_frames']:
+                raise ValueError(f'{path}: too short: the pose file\'s {len(kpts)} frames from frame '
+                                 f'{offset} (pose_frame_offset) end before the clip starts at frame '
+                                 f'{results["clip_offset"]}')
             if missing > self.end_tolerance:
                 raise ValueError(f'{path}: the clip runs {missing} frames past the end of the pose file\'s '
                                  f'{len(kpts)} frames (from frame {offset}; more than end_tolerance='
