@@ -107,3 +107,27 @@ def test_every_config_test_pipeline_is_aspect_preserving():
                 if t['type'] == 'SignResize' and not t.get('keep_ratio'):
                     bad.append(f'{path.name}:{name}')
     assert bad == []
+
+
+def test_test_pipeline_from_the_files(tmp_path):
+    """The config's test pipeline from a 16:9 video and a 0-1 pose file up to the pose normalisation:
+    the keypoint of a white blob is on the blob in the 224 x 224 view."""
+    from cclslr.fileio import PoseData, write_pose, write_video
+    w, h, n = 320, 180, 6
+    frames = np.zeros((n, h, w, 3), np.uint8)
+    frames[:, 56:65, 236:245] = 255                  # a 9x9 blob centred on pixel (240, 60)
+    video, pose = str(tmp_path / 'clip.mp4'), str(tmp_path / 'clip.pkl')
+    write_video(video, frames)
+    kpts = np.full((n, 133, 2), 0.5, np.float32)
+    kpts[:, 9] = [240 / w, 60 / h]                    # 0-1, as MediaPipe and Uni-Sign files store them
+    write_pose(pose, PoseData(kpts, np.ones((n, 133), np.float32)))
+    pipeline = Config.fromfile(str(REPO / 'configs/_base_/datasets/sign_pipelines.py'))['test_pipeline']
+    types = [t['type'] for t in pipeline]
+    results = dict(video_path=video, pose_path=pose, frame_start=0, frame_end=-1)
+    for t in pipeline[:types.index('PoseNormalize')]:
+        results = TRANSFORMS.build(t)(results)
+    assert results['imgs'].shape == (32, 224, 224, 3) and results['keypoints_unit'] == 'pixel'
+    x, y = results['keypoints'][0, 9]
+    assert np.allclose(_blob_centre(results['imgs'][0], x, y, r=8), (x, y), atol=0.7)
+    # Where the blob should be: 398 x 224 after the resize, then the crop starts at x = 87.
+    assert np.allclose((x, y), (240.5 * 398 / 320 - 0.5 - 87, 60.5 * 224 / 180 - 0.5), atol=1e-3)
