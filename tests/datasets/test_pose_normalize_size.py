@@ -102,3 +102,21 @@ def test_decoded_frames_give_the_size(pose_files):
     res = DecodeFrames()(PairedTemporalCrop(clip_len=3, test_mode=True)(res))
     assert res['keypoints_unit'] == 'pixel'
     assert _corners_are_square(PoseNormalize(on_unknown_size='error')(res)['keypoints'])
+
+
+def test_real_msasl_rows_give_the_size(shared_data, pose_files):
+    """Every MS-ASL100 val row has its video's size (as 640.0-style floats); it reaches LoadPose."""
+    from collections import Counter
+
+    from cclslr.registry import DATASETS
+    from cclslr.utils import register_all_modules
+    register_all_modules()
+    ds = DATASETS.build(dict(type='MSASLDataset', ann_file=str(shared_data / 'msasl' / 'MSASL_val.json'),
+                             subset=100, data_prefix=dict(video='v', pose='p')))
+    infos = [ds.get_data_info(i) for i in range(len(ds))]
+    assert len(infos) == 1190
+    sizes = Counter((i['width'], i['height']) for i in infos)
+    assert sizes.most_common(2) == [((640, 360), 666), ((1280, 720), 369)]
+    _, unsized = pose_files
+    res = LoadPose()(dict(infos[0], pose_path=unsized))
+    assert res['pose_img_size'] == (640, 360) == (infos[0]['width'], infos[0]['height'])
