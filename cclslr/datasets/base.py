@@ -4,7 +4,9 @@ A sample (``data_list`` entry) follows the contract of docs/architecture.md::
 
     video_path (str), pose_path (str | None), label (int, -1 = unknown), frame_start (0-based, inclusive),
     frame_end (0-based, exclusive, -1 = end of file), signer_id (int, -1 = unknown),
-    sample_id (str, unique; the mask-cache key), optionally box ([x0, y0, x1, y1] in 0-1).
+    sample_id (str, unique; the mask-cache key), optionally box ([x0, y0, x1, y1] in 0-1), width and
+    height (the video's frame size), pose_frame_offset (the video frame of the pose file's first frame;
+    cclslr/datasets/transforms/loading.py).
 
 Building a dataset never opens a video (benchmarks hold 100k clips): a missing or corrupt file is found
 when the sample is loaded by the pipeline, or by ``tools/data/check_dataset.py``.
@@ -25,7 +27,8 @@ class BaseISLRDataset(BaseDataset):
     Subclasses implement :meth:`load_annotations`, returning dicts with ``video`` (file name relative to
     ``data_prefix['video']``), ``pose`` (optional, relative to ``data_prefix['pose']``; default: the video
     name with ``pose_ext``), ``label``, ``frame_start``, ``frame_end``, ``signer_id``, ``sample_id`` and
-    optional ``box``; the base joins the prefixes and checks the contract.
+    optional ``box``, ``width``, ``height``, ``pose_frame_offset``; the base joins the prefixes and checks
+    the contract.
 
     Args:
         ann_file: annotation file (json or list file).
@@ -113,7 +116,7 @@ class BaseISLRDataset(BaseDataset):
             if start < 0 or (end != -1 and end <= start):
                 raise ValueError(f'{self.ann_file}: sample {sample_id!r} has an empty frame range '
                                  f'[{info["frame_start"]}, {info["frame_end"]})')
-            for key in ('box', 'crop_to_box'):
+            for key in ('box', 'crop_to_box', 'width', 'height', 'pose_frame_offset'):
                 if raw.get(key) is not None:
                     info[key] = raw[key]
             data_list.append(info)

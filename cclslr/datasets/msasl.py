@@ -92,7 +92,9 @@ class MSASLDataset(BaseISLRDataset):
             raise ValueError(f'box must be 4 numbers in [0, 1], got {box!r}')
         y0, x0, y1, x1 = (float(v) for v in box)
         sample = dict(label=label, sample_id=sample_id, signer_id=field(row, 'signer_id', int),
-                      box=[x0, y0, x1, y1], crop_to_box=self.crop_to_box)
+                      box=[x0, y0, x1, y1], crop_to_box=self.crop_to_box,
+                      # The video's frame size: makes the pose box square for 0-1 keypoints (LoadPose).
+                      width=row.get('width'), height=row.get('height'))
         if self.video_layout == 'clip':
             sample.update(video=f'{sample_id}{self.video_ext}', frame_start=0, frame_end=-1)
         else:

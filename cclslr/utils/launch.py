@@ -1,5 +1,6 @@
 """Shared set-up of tools/train.py and tools/test.py: config loading, overrides, distributed launch."""
 import argparse
+import inspect
 import logging
 import os
 import os.path as osp
@@ -36,10 +37,50 @@ def _check_override_keys(cfg: Config, options: dict) -> None:
             else:
                 where = '.'.join(parts[:depth + 1])
                 raise KeyError(f'--cfg-options {key}: the config has no entry "{where}"')
-        if isinstance(node, dict) and parts[-1] not in node and 'type' in node:
-            # Adding a new argument to a component is allowed but almost always a typo: say so loudly.
+        if (isinstance(node, dict) and parts[-1] not in node and 'type' in node
+                and not _takes_argument(node['type'], parts[-1])):
+            # Adding an argument the component does not declare is almost always a typo: say so loudly.
             print(f'[cclslr] warning: --cfg-options adds a new key "{key}" '
-                  f'to {node.get("type")!r}; check the spelling')
+                  f'to {node.get("type")!r}, which names no such argument; check the spelling')
+
+
+def _takes_argument(type_name, name: str) -> bool:
+    """Whether the registered component ``type_name`` declares the argument ``name``.
+
+    A documented argument the config does not set (``model.init_from``) is not a typo. The component is
+    looked up in cclslr's registries (their parents and ``scope.Name`` included); through ``**kwargs``
+    the search follows the ``__init__`` of the base classes. False when the type cannot be resolved.
+    """
+    from mmengine.registry import Registry
+
+    from cclslr import registry
+    if not isinstance(type_name, str):  # a class object in a Python config
+        target = type_name
+    else:
+        target = None
+        for reg in vars(registry).values():
+            if isinstance(reg, Registry):
+                try:
+                    target = reg.get(type_name)
+                except Exception:  # noqa: BLE001 - a scope with no such registry module: not this one
+                    target = None
+                if target is not None:
+                    break
+    if target is None:
+        return False
+    funcs = [c.__dict__['__init__'] for c in inspect.getmro(target) if '__init__' in c.__dict__] \
+        if inspect.isclass(target) else [target]
+    for fn in funcs:
+        try:
+            params = inspect.signature(fn).parameters
+        except (TypeError, ValueError):  # a builtin without a signature
+            return False
+        if name in params and params[name].kind not in (inspect.Parameter.VAR_POSITIONAL,
+                                                         inspect.Parameter.VAR_KEYWORD):
+            return True
+        if not any(p.kind == inspect.Parameter.VAR_KEYWORD for p in params.values()):
+            return False
+    return False
 
 
 def apply_cfg_options(cfg: Config, options: dict) -> Config:

@@ -63,7 +63,8 @@ test_pipeline = [
     dict(type='LoadPose'),
     dict(type='PairedTemporalCrop', clip_len=clip_len, test_mode=True),
     dict(type='DecodeFrames'),
-    dict(type='SignResize', scale=img_size),
+    dict(type='SignResize', scale=img_size, keep_ratio=True),  # short side; aspect kept
+    dict(type='SignCenterCrop', size=img_size),
     dict(type='FrameDifference'),
     dict(type='PoseNormalize'),
     dict(type='SelectKeypoints'),

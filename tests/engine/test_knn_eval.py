@@ -101,3 +101,48 @@ def test_hook_interval_and_logging():
     assert runner.message_hub.get_scalar('knn/top1_pose').current() == hook.last_metrics['knn/top1_pose']
     with pytest.raises(ValueError, match='interval'):
         KNNEvalHook(loader(), interval=0)
+
+
+def _epoch_runner(tmp_path, hook_cfg: dict, max_epochs: int = 3):
+    from mmengine.runner import Runner
+    cfg = dict(
+        model=dict(type='CCLSLR', rgb_encoder=dict(type='TinyRGBEncoderE'),
+                   pose_encoder=dict(type='TinyPoseEncoderE'), feat_dim=4, queue_size=12, momentum=0.9,
+                   spm_head=dict(type='SPMHead', topk=2),
+                   data_preprocessor=dict(type='SignDataPreprocessor', mean=(0, 0, 0), std=(1, 1, 1))),
+        work_dir=str(tmp_path),
+        experiment_name=f'knn_{tmp_path.name}',
+        train_dataloader=dict(dataset=dict(type='TinyTwoViewDataset', num=8),
+                              sampler=dict(type='DefaultSampler', shuffle=False),
+                              collate_fn=dict(type='default_collate'), batch_size=4, num_workers=0),
+        train_cfg=dict(type='EpochBasedTrainLoop', max_epochs=max_epochs),
+        optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.1)),
+        default_hooks=dict(checkpoint=dict(type='CheckpointHook', interval=1),
+                           logger=dict(type='LoggerHook', interval=100)),
+        custom_hooks=[dict(type='KNNEvalHook', dataloader=loader(), k=1, **hook_cfg)],
+        randomness=dict(seed=0), default_scope='cclslr', log_level='INFO')
+    return Runner(**cfg)
+
+
+def _knn_lines(runner):
+    import re
+    log = open(runner.logger.handlers[-1].baseFilename).read()
+    return re.findall(r'k-NN eval \(epoch (\d+), iter (\d+)\)', log)
+
+
+def test_hook_names_the_epoch_of_its_checkpoint(tmp_path):
+    """After epoch N the log says "epoch N, iter <iterations done>", as the checkpoint epoch_N.pth does
+    (it said N - 1: MMEngine counts the epoch only after the after_train_epoch hooks)."""
+    runner = _epoch_runner(tmp_path, dict(interval=1, eval_before_train=True))
+    runner.train()
+    assert sorted(p.name for p in tmp_path.glob('epoch_*.pth')) == ['epoch_1.pth', 'epoch_2.pth',
+                                                                    'epoch_3.pth']
+    # Before training: nothing done; then 2 iterations (8 clips / 4) per epoch.
+    assert _knn_lines(runner) == [('0', '0'), ('1', '2'), ('2', '4'), ('3', '6')]
+
+
+def test_hook_by_iteration_counts_done_iterations(tmp_path):
+    runner = _epoch_runner(tmp_path, dict(interval=4, by_epoch=False), max_epochs=3)
+    runner.train()
+    # Evaluated after the 4th iteration and at the end (the 6th), in epochs 2 and 3.
+    assert _knn_lines(runner) == [('2', '4'), ('3', '6')]

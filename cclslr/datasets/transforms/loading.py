@@ -11,6 +11,21 @@ Keys written (per clip unless noted):
   ``keypoints_unit`` ('normalized' = 0-1 of the frame, or 'pixel'), ``pose_img_size`` (W, H) if known.
 * ``DecodeFrames`` (per view): ``imgs`` uint8 (T, H, W, 3) RGB (an ndarray, or a :class:`SharedFrames`
   that reads as one), ``img_shape`` (H, W); keypoints made pixel.
+
+Sample keys read (besides ``video_path``, ``pose_path``):
+
+* ``frame_start`` / ``frame_end``: the annotated range, 0-based [start, end) frames of the video file
+  (``frame_end`` -1 = to the end). An end past the file's last frame by up to ``end_tolerance`` frames is
+  cut to the file (WLASL's ends overshoot by a frame or two); further is an error naming the file.
+* ``pose_frame_offset`` (optional int): the frame of the video file (in the numbering of ``frame_start``)
+  that the pose file's frame 0 shows; the pose file is then matched to the video frame by frame. Without
+  it the pose file covers the whole video (``LoadPose(pose_trimmed=False)``, the default) or exactly the
+  annotated range (``pose_trimmed=True``: files already cut to the sample, as many shared MediaPipe sets
+  are), and is aligned to those frames by time.
+* ``width`` / ``height`` (optional): the video's frame size from the annotation (MS-ASL rows have it),
+  used for 0-1 keypoints when the pose file does not record its own (``pose_img_size``; the order is
+  the pose file, the annotation, then the decoded frames: :class:`DecodeFrames` makes 0-1 keypoints
+  pixel with the frames' size).
 """
 import numpy as np
 from mmcv.transforms import BaseTransform
@@ -18,18 +33,41 @@ from mmengine.logging import MMLogger
 
 from cclslr.fileio import (check_pose_format, decode_frames, open_video, read_pose, video_fps,
                            video_num_frames)
+from cclslr.fileio.pose_files import checked_image_size
 from cclslr.registry import TRANSFORMS
 from cclslr.structures import SharedFrames
 
 
-def _clip_range(results: dict, num_frames: int, path: str):
-    """0-based [start, end) of the annotated range inside a file of ``num_frames`` frames."""
+# Frames an annotated end may run past the end of a file before it is an error. WLASL's frame_end values
+# overshoot the decoded files by a frame or two (the same count disagreement between tools that LoadPose's
+# abs_tolerance of 3 allows between a pose file and its video); 3 accepts those and refuses a range that
+# belongs to another cut or frame rate of the file.
+END_TOLERANCE = 3
+
+
+def _clip_range(results: dict, num_frames: int, path: str, end_tolerance: int = END_TOLERANCE,
+                offset: int = 0, hint: str = ''):
+    """0-based [start, end) of the annotated range inside a file of ``num_frames`` frames whose frame 0
+    is the annotation's frame ``offset`` (0: the file starts with the video; > 0: a file cut later).
+    ``hint`` ends the messages of the errors."""
     start = int(results.get('frame_start', 0))
     end = int(results.get('frame_end', -1))
-    end = num_frames if end < 0 else min(end, num_frames)  # WLASL ends sometimes overshoot the file
+    shown = f'[{start}, {end})'
+    if start < offset:
+        raise ValueError(f'{path}: the file starts at frame {offset} but the frame range {shown} starts at '
+                         f'{start}')
+    start, end = start - offset, num_frames if end < 0 else end - offset
+    if start >= num_frames:
+        raise ValueError(f'{path}: too short: frame range {shown} is outside the file\'s {num_frames} '
+                         f'frames{hint}')
+    if end > num_frames:
+        if end - num_frames > end_tolerance:
+            raise ValueError(f'{path}: frame range {shown} runs {end - num_frames} frames past the end of '
+                             f'its {num_frames} frames (more than end_tolerance={end_tolerance}): the '
+                             f'annotation is not of this file (another cut or frame rate?){hint}')
+        end = num_frames  # a WLASL-style overshoot of a frame or two
     if start >= end:
-        raise ValueError(f'{path}: too short: frame range [{start}, {results.get("frame_end", -1)}) is '
-                         f'outside the file\'s {num_frames} frames')
+        raise ValueError(f'{path}: too short: frame range {shown} is empty{hint}')
     return start, end
 
 
@@ -42,16 +80,20 @@ class DecordInit(BaseTransform):
         min_frames: clips with fewer frames in their range are an error ("too short").
         probe: open each file in a forked child first (``open_video(probe=True)``), so that a file on which
             decord aborts is an error naming it instead of a dead DataLoader worker (docs/notes/fuzzing.md).
+        end_tolerance: frames the annotated end may run past the file's end (cut to the file); further is
+            an error (see ``END_TOLERANCE``).
     """
 
-    def __init__(self, num_threads: int = 1, min_frames: int = 1, probe: bool = False):
+    def __init__(self, num_threads: int = 1, min_frames: int = 1, probe: bool = False,
+                 end_tolerance: int = END_TOLERANCE):
         self.num_threads, self.min_frames, self.probe = num_threads, min_frames, probe
+        self.end_tolerance = end_tolerance
 
     def transform(self, results: dict) -> dict:
         path = results['video_path']
         reader = open_video(path, self.num_threads, probe=self.probe)
         num_frames = video_num_frames(reader)
-        start, end = _clip_range(results, num_frames, path)
+        start, end = _clip_range(results, num_frames, path, self.end_tolerance)
         if end - start < self.min_frames:
             raise ValueError(f'{path}: too short: {end - start} frames in range, need {self.min_frames}')
         results.update(video_reader=reader, video_num_frames=num_frames, total_frames=end - start,
@@ -66,30 +108,48 @@ def align_to_frames(num_src: int, num_dst: int) -> np.ndarray:
 
 @TRANSFORMS.register_module()
 class LoadPose(BaseTransform):
-    """Load ``results['pose_path']`` and align it to the video frames by time.
+    """Load ``results['pose_path']`` and align it to the video frames.
 
-    The pose file indexes the same frames as the video file. When its length differs from the video's
-    (``video_num_frames``, set by :class:`DecordInit`), it is resampled to the video frames; a difference
-    above ``max(abs_tolerance, rel_tolerance * video frames)`` is an error naming both files. Without a
-    video (pose-only pipelines) the pose file's own length is the clip's.
+    Which video frames the pose file holds:
+
+    * by default, all of them: pose frame i is video frame i. When the file's length differs from the
+      video's (``video_num_frames``, set by :class:`DecordInit`), it is resampled to the video frames by
+      time; a difference above ``max(abs_tolerance, rel_tolerance * video frames)`` is an error naming
+      both files. Without a video (pose-only pipelines) the pose file's own length is the video's.
+    * ``pose_trimmed=True``: exactly the sample's annotated range ``[frame_start, frame_end)`` (files cut
+      to the sample). With a video, the file is resampled by time to the range's frames under the same
+      tolerance; pose-only, the file is the range.
+    * a sample's ``pose_frame_offset`` k (overrides both): pose frame i is video frame k + i, frame for
+      frame (no resampling). A range that starts before the pose file is an error.
+
+    Either way an annotated end past the last frame by up to ``end_tolerance`` frames is cut to the
+    frames there are (the clip gets shorter, RGB and pose alike); further is an error.
 
     Args:
-        format: 'auto' (by extension: .pkl Uni-Sign, .json MMPose, .npz/.npy MediaPipe), or a format
-            name of ``cclslr.fileio.pose_format_names()`` ('unisign', 'mmpose', 'mediapipe').
+        format: 'auto' (by extension: .pkl Uni-Sign, .json MMPose, .npz/.npy MediaPipe, .pose pose-format,
+            .parquet GISLR), or a format name of ``cclslr.fileio.pose_format_names()``.
         rel_tolerance / abs_tolerance: allowed length mismatch (fraction of the video's frames / frames).
         on_nan: 'zero' treats NaN keypoints as missing (score 0, coordinates 0) and logs the file;
             'error' raises.
+        pose_trimmed: the pose files hold only their sample's range (see above).
+        end_tolerance: frames an annotated range may run past the end of the pose file.
         reader_options: keyword options of the format's reader, e.g. ``dict(layout='pose_hands_xyz')``
             for MediaPipe arrays (docs/datasets.md, "Pose file formats").
+
+    The image size of 0-1 keypoints (``pose_img_size``): the pose file's, else the sample's ``width`` /
+    ``height``, else None (then :class:`DecodeFrames` makes them pixel with the decoded frames' size, or,
+    pose-only, :class:`PoseNormalize` warns).
     """
 
     def __init__(self, format: str = 'auto', rel_tolerance: float = 0.1, abs_tolerance: int = 3,
-                 on_nan: str = 'zero', reader_options: dict = None):
+                 on_nan: str = 'zero', pose_trimmed: bool = False, end_tolerance: int = END_TOLERANCE,
+                 reader_options: dict = None):
         check_pose_format(format, 'LoadPose: format')
         if on_nan not in ('zero', 'error'):
             raise ValueError(f"LoadPose: on_nan must be 'zero' or 'error', got {on_nan!r}")
         self.format, self.on_nan = format, on_nan
         self.rel_tolerance, self.abs_tolerance = rel_tolerance, abs_tolerance
+        self.pose_trimmed, self.end_tolerance = pose_trimmed, end_tolerance
         self.num_nan_files = 0
         self.reader_options = dict(reader_options or {})
 
@@ -112,22 +172,59 @@ class LoadPose(BaseTransform):
             kpts = np.where(bad[..., None], 0.0, kpts).astype(np.float32)
             scores = np.where(bad, 0.0, scores).astype(np.float32)
             results['pose_num_nan'] = int(bad.sum())
-        num_video = results.get('video_num_frames')
-        if num_video is not None and len(kpts) != num_video:
-            diff = abs(len(kpts) - num_video)
-            if diff > max(self.abs_tolerance, self.rel_tolerance * num_video):
-                raise ValueError(f'{path}: length mismatch: {len(kpts)} pose frames for {num_video} frames '
-                                 f'of {results["video_path"]}')
-            idx = align_to_frames(len(kpts), num_video)
-            kpts, scores = kpts[idx], scores[idx]
-        if num_video is None:  # pose-only: the pose file defines the clip range
-            start, end = _clip_range(results, len(kpts), path)
+        offset = results.get('pose_frame_offset')
+        if offset is not None and (isinstance(offset, bool) or not isinstance(offset, (int, np.integer))):
+            raise ValueError(f'{path}: the sample\'s pose_frame_offset must be an integer, got {offset!r}')
+        if results.get('video_num_frames') is None:  # pose-only: the pose file defines the clip range
+            if offset is None:
+                offset = int(results.get('frame_start', 0)) if self.pose_trimmed else 0
+            hint = '' if self.pose_trimmed or 'pose_frame_offset' in results else (
+                '; if the pose files hold only their sample\'s frames, set LoadPose(pose_trimmed=True)')
+            start, end = _clip_range(results, len(kpts), path, self.end_tolerance, int(offset), hint)
             results.update(total_frames=end - start, clip_offset=start)
-        start = results['clip_offset']
+        else:
+            kpts, scores, start = self._align_to_video(results, kpts, scores, offset, path)
         end = start + results['total_frames']
+        if size is None and results.get('width') is not None and results.get('height') is not None:
+            size = checked_image_size(f'{path} (the sample\'s annotation)', results['width'],
+                                      results['height'])
         results.update(clip_keypoints=kpts[start:end], clip_keypoint_scores=scores[start:end],
                        keypoints_unit=unit, pose_img_size=size)
         return results
+
+    def _align_to_video(self, results: dict, kpts, scores, offset, path: str):
+        """Pose arrays and the index in them of the clip's first frame (``clip_offset`` of the video);
+        may shorten ``total_frames`` when a pose file with an offset ends early (within tolerance)."""
+        num_video, first = results['video_num_frames'], results['clip_offset']
+        if offset is not None:  # frame for frame, shifted
+            first -= int(offset)
+            if first < 0:
+                raise ValueError(f'{path}: the pose file starts at frame {offset} (pose_frame_offset) but '
+                                 f'the clip starts at frame {results["clip_offset"]} of '
+                                 f'{results["video_path"]}')
+            missing = first + results['total_frames'] - len(kpts)
+            if missing >= results['total_frames']:
+                raise ValueError(f'{path}: too short: the pose file\'s {len(kpts)} frames from frame '
+                                 f'{offset} (pose_frame_offset) end before the clip starts at frame '
+                                 f'{results["clip_offset"]}')
+            if missing > self.end_tolerance:
+                raise ValueError(f'{path}: the clip runs {missing} frames past the end of the pose file\'s '
+                                 f'{len(kpts)} frames (from frame {offset}; more than end_tolerance='
+                                 f'{self.end_tolerance})')
+            if missing > 0:
+                results['total_frames'] -= missing
+            return kpts, scores, first
+        # By time: the pose file spans the whole video, or (trimmed) the clip's frames.
+        span = results['total_frames'] if self.pose_trimmed else num_video
+        if len(kpts) != span:
+            diff = abs(len(kpts) - span)
+            if diff > max(self.abs_tolerance, self.rel_tolerance * span):
+                what = 'frames of the clip' if self.pose_trimmed else 'frames of'
+                raise ValueError(f'{path}: length mismatch: {len(kpts)} pose frames for {span} {what} '
+                                 f'{results["video_path"]}')
+            idx = align_to_frames(len(kpts), span)
+            kpts, scores = kpts[idx], scores[idx]
+        return kpts, scores, 0 if self.pose_trimmed else first
 
 
 @TRANSFORMS.register_module()

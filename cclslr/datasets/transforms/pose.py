@@ -5,6 +5,7 @@ from typing import Optional, Sequence
 
 import numpy as np
 from mmcv.transforms import BaseTransform
+from mmengine.logging import MMLogger
 
 from cclslr.registry import TRANSFORMS
 from cclslr.structures.keypoint_layout import GROUP_SLICES, KEPT_75, NUM_KEPT, NUM_WHOLEBODY, WHOLEBODY_GROUPS
@@ -25,6 +26,10 @@ def _groups(num_joints: int):
     return g['body'], rel
 
 
+NO_BODY_MODES = ('present', 'zero', 'error')
+UNKNOWN_SIZE_MODES = ('warn', 'error')
+
+
 @TRANSFORMS.register_module()
 class PoseNormalize(BaseTransform):
     """Uni-Sign's normalisation over the view's frames (docs/method.md §2).
@@ -32,30 +37,68 @@ class PoseNormalize(BaseTransform):
     Body points with score > ``thr`` over all frames define a square box (side = max(w, h), centred on
     their extent); every point not in a hand/face group is mapped by it to [-1, 1]. Hand points become
     relative to their wrist, face and mouth points relative to the nose, divided by the same side, and
-    clipped to [-1, 1]. Points with score <= ``thr`` are zeroed (x, y and score). Fewer than 4 valid body
-    coordinates (or a zero-size box) zero the whole view, as in Uni-Sign.
+    clipped to [-1, 1]. Points with score <= ``thr`` are zeroed (x, y and score).
+
+    A view with fewer than 4 valid body points (hands-only data, or a body never detected), by
+    ``no_body``: ``'present'`` (default) takes the box of the valid points that are there (the hands'
+    own box for hands-only data; docs/method.md §2); ``'zero'`` zeroes the whole view, as Uni-Sign
+    does; ``'error'`` raises. A view with fewer than 4 valid points at all (or a zero-size box) is
+    zeroed. The first such view of the transform is logged with its file.
 
     Pixel keypoints are used as they are (square box in pixels); 0-1 keypoints are first scaled by
-    ``pose_img_size`` (W, H) when known, so the box stays square in the image.
+    ``pose_img_size`` (W, H), so the box stays square in the image. Without a size (a pose-only pipeline
+    on files that record none, and no ``width`` / ``height`` in the annotation) the box is square in 0-1
+    units, which is not square in pixels for non-square frames: ``on_unknown_size='warn'`` logs it
+    once per transform (that is, per dataset and worker process), ``'error'`` raises.
     Sets ``keypoints_unit = 'centered'``.
     """
 
-    def __init__(self, thr: float = 0.3):
-        self.thr = thr
+    def __init__(self, thr: float = 0.3, no_body: str = 'present', on_unknown_size: str = 'warn'):
+        if no_body not in NO_BODY_MODES:
+            raise ValueError(f'PoseNormalize: no_body must be one of {NO_BODY_MODES}, got {no_body!r}')
+        if on_unknown_size not in UNKNOWN_SIZE_MODES:
+            raise ValueError(f'PoseNormalize: on_unknown_size must be one of {UNKNOWN_SIZE_MODES}, '
+                             f'got {on_unknown_size!r}')
+        self.thr, self.no_body, self.on_unknown_size = thr, no_body, on_unknown_size
+        self._logged = set()  # what this transform has said once already
+
+    def _once(self, what: str, message: str) -> None:
+        if what not in self._logged:
+            self._logged.add(what)
+            MMLogger.get_current_instance().warning(f'{message} (said once per dataset and process)')
 
     def transform(self, results: dict) -> dict:
         kpts = results['keypoints'].astype(np.float32)
         scores = results['keypoint_scores'].astype(np.float32)
+        where = results.get('pose_path') or results.get('video_path') or results.get('sample_id', '?')
         if results.get('keypoints_unit') == 'centered':
             raise ValueError('PoseNormalize: keypoints are already normalised')
-        if results.get('keypoints_unit') == 'normalized' and results.get('pose_img_size'):
-            kpts = kpts * np.asarray(results['pose_img_size'], np.float32)
+        if results.get('keypoints_unit') == 'normalized':
+            if results.get('pose_img_size'):
+                kpts = kpts * np.asarray(results['pose_img_size'], np.float32)
+            elif self.on_unknown_size == 'error':
+                raise ValueError(f'{where}: 0-1 keypoints without an image size; give the samples width '
+                                 'and height (or use pose files that record them)')
+            else:
+                self._once('size', f'{where}: 0-1 keypoints without an image size: the pose box is square '
+                           'in 0-1 units, not in pixels (not square for 16:9 frames); give the samples '
+                           'width and height, or pose files that record them')
         body, rel = _groups(kpts.shape[1])
         valid = scores > self.thr
-        body_xy = kpts[:, body][valid[:, body]]
+        box_xy = kpts[:, body][valid[:, body]]
+        if len(box_xy) < 4:
+            if self.no_body == 'error':
+                raise ValueError(f'{where}: no body keypoints (fewer than 4 with score > {self.thr}) to '
+                                 "normalise by; PoseNormalize(no_body='present') uses the hands' box")
+            if self.no_body == 'present':
+                self._once('no_body', f'{where}: no body keypoints: normalising by the box of the points '
+                           "present (the hands' for hands-only data)")
+                box_xy = kpts[valid]
+            else:
+                self._once('no_body', f"{where}: no body keypoints: the view is zeroed (no_body='zero')")
         out = None
-        if len(body_xy) >= 4:
-            lo, hi = body_xy.min(0), body_xy.max(0)
+        if len(box_xy) >= 4:
+            lo, hi = box_xy.min(0), box_xy.max(0)
             side = float((hi - lo).max())
             if side > 0:
                 corner = (lo + hi - side) / 2
@@ -63,7 +106,7 @@ class PoseNormalize(BaseTransform):
                 for root, members in rel.items():
                     out[:, members] = (kpts[:, members] - kpts[:, root:root + 1]) / side
                 out = np.clip(out, -1, 1)
-        if out is None:  # no usable body box: Uni-Sign zeroes the whole view
+        if out is None:  # no usable box: zero the whole view, as Uni-Sign does
             valid = np.zeros_like(valid)
             out = np.zeros_like(kpts)
         results['keypoints'] = np.where(valid[..., None], out, 0).astype(np.float32)

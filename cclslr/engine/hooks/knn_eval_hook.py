@@ -57,24 +57,35 @@ class KNNEvalHook(Hook):
         if self.eval_before_train:
             self.evaluate(runner)
 
+    # MMEngine's loops count an epoch (an iteration) only after its after_train_epoch (after_train_iter)
+    # hooks: there runner.epoch (runner.iter) is the 0-based index of the one just finished, which is
+    # why its CheckpointHook saves ``epoch_{runner.epoch + 1}.pth``. The log names the same numbers.
     def after_train_epoch(self, runner) -> None:
         if self.by_epoch and (self.every_n_epochs(runner, self.interval) or self.is_last_train_epoch(runner)):
-            self.evaluate(runner)
+            self.evaluate(runner, epoch=runner.epoch + 1, iteration=runner.iter)
 
     def after_train_iter(self, runner, batch_idx: int, data_batch=None, outputs=None) -> None:
         if not self.by_epoch and (self.every_n_train_iters(runner, self.interval)
                                   or self.is_last_train_iter(runner)):
-            self.evaluate(runner)
+            # The epoch in progress, 1-based as in MMEngine's "Epoch(train) [N]" lines.
+            self.evaluate(runner, epoch=runner.epoch + 1, iteration=runner.iter + 1)
 
-    def evaluate(self, runner) -> dict:
-        """Evaluate now and log; returns ``{'<prefix>/<name>': value}``."""
+    def evaluate(self, runner, epoch: Optional[int] = None, iteration: Optional[int] = None) -> dict:
+        """Evaluate now and log; returns ``{'<prefix>/<name>': value}``.
+
+        ``epoch`` / ``iteration``: the epochs and iterations done, as the log and the visualizer step
+        name them (default: ``runner.epoch`` / ``runner.iter``, right outside the training loop's
+        hooks, e.g. before training).
+        """
+        epoch = runner.epoch if epoch is None else epoch
+        iteration = runner.iter if iteration is None else iteration
         self._build(runner)
         metrics = knn_evaluate(runner.model, self.dataloader, self.query_dataloader, self.k,
                                self.temperature)
         self.last_metrics = {f'{self.prefix}/{name}': value for name, value in metrics.items()}
         for name, value in self.last_metrics.items():
             runner.message_hub.update_scalar(name, value)
-        runner.visualizer.add_scalars(self.last_metrics, step=runner.iter)
-        runner.logger.info(f'k-NN eval (epoch {runner.epoch}, iter {runner.iter}): ' + ', '.join(
+        runner.visualizer.add_scalars(self.last_metrics, step=iteration)
+        runner.logger.info(f'k-NN eval (epoch {epoch}, iter {iteration}): ' + ', '.join(
             f'{name} {value:.2f}' for name, value in self.last_metrics.items()))
         return self.last_metrics

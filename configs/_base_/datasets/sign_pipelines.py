@@ -57,12 +57,15 @@ train_pipeline = [
     dict(type='SelectKeypoints'),
     dict(type='PackSignInputs', modalities=('rgb', 'pose')),
 ]
+# Testing: the whole clip; frames to a short side of 224 and the central 224x224 (aspect kept, like the
+# training crops; no 256 margin, which would cut the signer's head and hands: docs/pipeline.md).
 test_pipeline = [
     _decord,
     dict(type='LoadPose'),
     dict(type='PairedTemporalCrop', clip_len=clip_len, test_mode=True),
     dict(type='DecodeFrames'),
-    dict(type='SignResize', scale=img_size),
+    dict(type='SignResize', scale=img_size, keep_ratio=True),  # short side; aspect kept
+    dict(type='SignCenterCrop', size=img_size),
     dict(type='PoseNormalize'),
     dict(type='SelectKeypoints'),
     dict(type='PackSignInputs', modalities=('rgb', 'pose')),
@@ -82,7 +85,8 @@ test_pipeline_rgb = [
     _decord,
     dict(type='PairedTemporalCrop', clip_len=clip_len, test_mode=True),
     dict(type='DecodeFrames'),
-    dict(type='SignResize', scale=img_size),
+    dict(type='SignResize', scale=img_size, keep_ratio=True),  # short side; aspect kept
+    dict(type='SignCenterCrop', size=img_size),
     dict(type='PackSignInputs', modalities=('rgb', )),
 ]
 

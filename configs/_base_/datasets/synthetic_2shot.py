@@ -10,7 +10,8 @@ test_pipeline = [
     dict(type='LoadPose'),
     dict(type='PairedTemporalCrop', clip_len=clip_len, test_mode=True),
     dict(type='DecodeFrames'),
-    dict(type='SignResize', scale=img_size),
+    dict(type='SignResize', scale=img_size, keep_ratio=True),  # short side; aspect kept
+    dict(type='SignCenterCrop', size=img_size),
     # The demo pre-training feeds its RGB encoder frame differences (docs/method.md, beyond the paper), so
     # must this: an encoder trained on differences cannot read frames.
     dict(type='FrameDifference'),
@@ -27,7 +28,8 @@ test_pipeline_rgb = [
     dict(type='DecordInit'),
     dict(type='PairedTemporalCrop', clip_len=clip_len, test_mode=True),
     dict(type='DecodeFrames'),
-    dict(type='SignResize', scale=img_size),
+    dict(type='SignResize', scale=img_size, keep_ratio=True),  # short side; aspect kept
+    dict(type='SignCenterCrop', size=img_size),
     dict(type='FrameDifference'),
     dict(type='PackSignInputs', modalities=('rgb', )),
 ]
