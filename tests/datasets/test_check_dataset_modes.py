@@ -83,3 +83,32 @@ def test_no_video_checks_a_pose_only_dataset(tmp_path, capsys):
     assert all(p['modality'] == 'pose' and p['file'] in p['reason'] for p in report['problems'])
     with pytest.raises(SystemExit):
         tool.main([bad, '--no-video', '--decode'])
+
+
+def test_reads_pose_files_with_the_pipelines_loader_options(tmp_path, capsys):
+    """Hands-only (T, 126) MediaPipe arrays need ``layout=``: the check reads them with the options the
+    config's own ``LoadPose`` gives (and refuses them, naming the file, when the config gives none)."""
+    poses = tmp_path / 'poses'
+    poses.mkdir()
+    rng = np.random.default_rng(0)
+    for name in ('a', 'b'):
+        np.save(poses / f'{name}.npy', rng.uniform(0.2, 0.8, (16, 126)).astype(np.float32))
+    (tmp_path / 'list.txt').write_text('a.mp4 0\nb.mp4 1\n')
+    tool = _tool()
+
+    def config(pipeline):
+        dataset = dict(type='SignListDataset', ann_file=str(tmp_path / 'list.txt'), pose_ext='.npy',
+                       data_prefix=dict(video=str(tmp_path / 'none'), pose=str(poses)), pipeline=pipeline)
+        cfg = tmp_path / f'cfg{len(pipeline)}.py'
+        cfg.write_text(f'train_dataloader = dict(dataset={dataset!r})\n')
+        return str(cfg)
+
+    with_layout = config([dict(type='LoadPose', reader_options=dict(layout='hands_xyz')),
+                          dict(type='MultiView', num_views=2, transforms=[])])
+    assert tool.main([with_layout, '--no-video']) == 0
+    assert '2 samples, 0 with problems' in capsys.readouterr().out
+
+    out = tmp_path / 'report.json'
+    assert tool.main([config([]), '--no-video', '--out', str(out)]) == 1
+    problems = json.loads(out.read_text())['problems']
+    assert len(problems) == 2 and all('layout' in p['reason'] and p['file'] in p['reason'] for p in problems)

@@ -50,17 +50,45 @@ def decode_range(reader, start: int, num: int, path: str) -> None:
         decode_frames(reader, range(s, min(s + DECODE_CHUNK, start + num)), path)
 
 
+def find_step(node, name: str):
+    """The first pipeline step ``dict(type=name, ...)`` anywhere in a dataset config (inside wrappers
+    such as ``MultiView`` and in every member of a concatenation), or None."""
+    if isinstance(node, dict):
+        if node.get('type') in (name, f'cclslr.{name}'):
+            return node
+        node = list(node.values())
+    if isinstance(node, (list, tuple)):
+        for item in node:
+            found = find_step(item, name)
+            if found is not None:
+                return found
+    return None
+
+
+def step_options(ds_cfg: dict, name: str, keys) -> dict:
+    """The options ``keys`` that the dataset's own pipeline gives step ``name``: the check reads the
+    files the way training will (a pose layout, trimmed pose files, the end tolerance)."""
+    step = find_step(ds_cfg, name) or {}
+    return {k: step[k] for k in keys if k in step}
+
+
+POSE_OPTIONS = ('format', 'rel_tolerance', 'abs_tolerance', 'pose_trimmed', 'end_tolerance',
+                'reader_options')
+VIDEO_OPTIONS = ('end_tolerance',)
+
+
 def check_sample(args):
     """Check one sample dict; returns a list of problem dicts.
 
-    ``args``: (info, min_frames, check_pose, decode, check_video).
+    ``args``: (info, min_frames, check_pose, decode, check_video, video_options, pose_options); the
+    options are those of the pipeline's ``DecordInit`` / ``LoadPose`` (:func:`step_options`).
     """
-    info, min_frames, check_pose, decode, check_video = args
+    info, min_frames, check_pose, decode, check_video, video_options, pose_options = args
     problems = []
     res = None
     if check_video:
         try:
-            res = DecordInit(min_frames=min_frames, probe=True)(dict(info))
+            res = DecordInit(min_frames=min_frames, probe=True, **video_options)(dict(info))
             if decode:
                 decode_range(res['video_reader'], res['clip_offset'], res['total_frames'], info['video_path'])
         except Exception as e:  # noqa: BLE001 - every failure is reported, none stops the scan
@@ -69,7 +97,7 @@ def check_sample(args):
             res = None
     if check_pose and info.get('pose_path'):
         try:
-            out = LoadPose(on_nan='error')(dict(info) if res is None else res)
+            out = LoadPose(**pose_options, on_nan='error')(dict(info) if res is None else res)
             if not check_video and out['total_frames'] < min_frames:
                 raise ValueError(f'{info["pose_path"]}: too short: {out["total_frames"]} frames in range, '
                                  f'need {min_frames}')
@@ -120,11 +148,14 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
 
     register_all_modules()
-    dataset = build_dataset(dataset_config(Config.fromfile(args.config), args.split))
+    ds_cfg = dataset_config(Config.fromfile(args.config), args.split)
+    video_options = step_options(ds_cfg, 'DecordInit', VIDEO_OPTIONS)
+    pose_options = step_options(ds_cfg, 'LoadPose', POSE_OPTIONS)
+    dataset = build_dataset(ds_cfg)
     if args.decode and args.no_video:
         parser.error('--decode decodes videos; it cannot be combined with --no-video')
-    jobs = [(dataset.get_data_info(i), args.min_frames, not args.no_pose, args.decode, not args.no_video)
-            for i in range(len(dataset))]
+    jobs = [(dataset.get_data_info(i), args.min_frames, not args.no_pose, args.decode, not args.no_video,
+             video_options, pose_options) for i in range(len(dataset))]
     problems = []
     bar = dict(total=len(jobs), desc=f'checking {osp.basename(args.config)} [{args.split}]', unit='clip')
     if args.num_workers > 0:
