@@ -3,7 +3,8 @@
     python tools/data/overlay_keypoints.py VIDEO POSE_PKL OUT.png [--frames 8] [--scale 3]
         [--skin R G B]
 
-Colours: body green, feet dark green, face yellow, left hand magenta, right hand cyan (COCO sides: the
+Draws the skeleton of the points CCL-SLR keeps (cclslr/structures/keypoint_layout.py) with cclslr's
+SignVisualizer: body green, face yellow, mouth orange, left hand magenta, right hand cyan (COCO sides: the
 signer's left hand is on the image right). With --skin, also prints the fraction of visible hand
 keypoints that sit on skin-coloured pixels (``keypoint_colour_agreement``).
 """
@@ -18,6 +19,7 @@ sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..', '..'))
 from cclslr.datasets.synthetic.overlay import (keypoint_colour_agreement, normalized_pose,  # noqa: E402
                                                overlay_grid)
 from cclslr.fileio import read_video  # noqa: E402
+from cclslr.visualization import SignVisualizer  # noqa: E402
 
 __all__ = ['keypoint_colour_agreement', 'overlay_grid', 'main']
 
@@ -33,13 +35,14 @@ def main(argv=None):
     p.add_argument('--skin', type=int, nargs=3, metavar=('R', 'G', 'B'),
                    help="signer's skin colour: report the hand keypoints' colour agreement")
     args = p.parse_args(argv)
-    grid = overlay_grid(args.video, args.pose, args.frames, args.scale, score_thr=args.score_thr)
+    frames, _ = read_video(args.video)
+    kpts, scores = normalized_pose(args.pose, frames.shape[2], frames.shape[1])
+    vis = SignVisualizer.get_instance('overlay_keypoints', score_thr=args.score_thr)
+    grid = vis.keypoint_grid(frames, kpts, scores, args.frames, args.scale)
     if not cv2.imwrite(args.out, grid[..., ::-1]):
         raise SystemExit(f'{args.out}: cannot write the PNG')
     print(f'wrote {args.out} ({grid.shape[1]}x{grid.shape[0]})')
     if args.skin:
-        frames, _ = read_video(args.video)
-        kpts, scores = normalized_pose(args.pose, frames.shape[2], frames.shape[1])
         agree = keypoint_colour_agreement(frames, kpts, scores, [args.skin],
                                           score_thr=args.score_thr)
         print(f'hand keypoints on skin-coloured pixels: {100 * agree:.1f}%')
