@@ -85,5 +85,5 @@ class RGBGradCAM:
         cam = F.interpolate(cam, size=rgb.shape[2:], mode='trilinear', align_corners=False)[0, 0]
         lo, hi = cam.min(), cam.max()
         cam = (cam - lo) / (hi - lo) if hi > lo else torch.zeros_like(cam)
-        return dict(cam=cam.numpy(), score=float(score), label=label, confidence=confidence)
+        return dict(cam=cam.numpy(), score=float(score.detach()), label=label, confidence=confidence)
 

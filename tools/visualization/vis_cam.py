@@ -43,7 +43,7 @@ def parse_args(argv=None):
     return p.parse_args(argv)
 
 
-def clip_info(dataset, video: str, pose: str = None) -> dict:
+def clip_info(dataset, video: str, pose: str = None, needs_pose: bool = False) -> dict:
     """The dataset's data info of ``video`` (same real path, else same file name), or one built from
     the arguments (whole file, unknown label)."""
     want = osp.realpath(video)
@@ -58,6 +58,9 @@ def clip_info(dataset, video: str, pose: str = None) -> dict:
         return by_name
     if not osp.isfile(video):
         raise FileNotFoundError(f'{video}: video not found')
+    if needs_pose and pose is None:
+        raise ValueError(f'{video}: not in the {type(dataset).__name__} split of the config and the pipeline '
+                         'loads pose: give its --pose file, or the --split it is in')
     return dict(video_path=video, pose_path=pose, label=-1, frame_start=0, frame_end=-1, signer_id=-1,
                 sample_id=osp.splitext(osp.basename(video))[0])
 
@@ -94,7 +97,8 @@ def main(argv=None):
     model = build_model(cfg, args.checkpoint)
     dataset_cfg = split_loader_cfg(cfg, args.split)['dataset']
     dataset = DATASETS.build(dataset_cfg)
-    info = clip_info(dataset, args.video, args.pose)
+    steps = [t['type'] for t in dataset_cfg['pipeline']]
+    info = clip_info(dataset, args.video, args.pose, needs_pose='LoadPose' in steps)
     packed, frames = run_pipeline(dataset_cfg['pipeline'], info)
     out = RGBGradCAM(model)(default_collate([packed]), args.target_class)
     cam = out['cam']
