@@ -31,12 +31,23 @@ class RGBGradCAM:
 
     Args:
         model: a CCLSLR or a recognizer, with its data preprocessor; switched to eval mode.
+        layer: optional dotted name of a module inside the backbone whose (N, C, T', H', W') output to
+            use instead (e.g. ``'layer3'`` of a ResNet3d: twice the spatial resolution of the last stage).
     """
 
-    def __init__(self, model):
+    def __init__(self, model, layer: Optional[str] = None):
         self.model = model.eval()
         encoder = rgb_encoder_of(model)
-        self.layer = getattr(encoder, 'backbone', encoder)
+        backbone = getattr(encoder, 'backbone', encoder)
+        if layer is None:
+            self.layer = backbone
+        else:
+            try:
+                self.layer = backbone.get_submodule(layer)
+            except AttributeError:
+                names = [n for n, _ in backbone.named_children()]
+                raise ValueError(f'Grad-CAM: the RGB backbone {type(backbone).__name__} has no module '
+                                 f'{layer!r} (its children: {names})') from None
         self._act = None
         self.layer.register_forward_hook(self._keep)
 

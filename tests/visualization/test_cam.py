@@ -43,6 +43,8 @@ def test_cam_peaks_on_the_evidence():
     t, y, x = np.unravel_index(cam.argmax(), cam.shape)
     assert t == 2 and 2 <= y < 6 and 9 <= x < 13
     assert cam.max() == pytest.approx(1.0) and cam[0].max() < 0.05
+    with pytest.raises(ValueError, match="no module 'layer9'"):
+        RGBGradCAM(model, 'layer9')
     # the other class's evidence is negative everywhere: ReLU leaves nothing
     assert RGBGradCAM(model)(batch, target=1)['cam'].max() == 0
 

@@ -1,7 +1,8 @@
 """Grad-CAM of the RGB encoder's last stage on one clip: a heatmap strip PNG and an animated GIF / MP4.
 
     python tools/visualization/vis_cam.py CONFIG CHECKPOINT VIDEO [--split test] [--pose POSE]
-        [--target-class N] [--num-frames 8] [--scale 3] [--out-dir work_dirs/vis_cam] [--cfg-options ...]
+        [--target-class N] [--layer NAME] [--num-frames 8] [--scale 3] [--out-dir work_dirs/vis_cam]
+        [--cfg-options ...]
 
 VIDEO is looked up in the ``--split`` dataset of CONFIG (the k-NN hook's or the test loader's): its pose
 file, frame range and label come from there; a video outside it needs ``--pose`` when the model reads
@@ -35,6 +36,8 @@ def parse_args(argv=None):
     p.add_argument('--split', default='test')
     p.add_argument('--pose', help='pose file of a video that is not in the split')
     p.add_argument('--target-class', type=int, help='explain this class instead of the predicted one')
+    p.add_argument('--layer', help="module of the RGB backbone to explain instead of its output (default: "
+                   "the last stage), e.g. 'layer3'")
     p.add_argument('--num-frames', type=int, default=8, help='frames in the PNG strip')
     p.add_argument('--scale', type=int, default=3, help='upscaling of each frame')
     p.add_argument('--fps', type=float, default=8.0, help='of the GIF and MP4')
@@ -100,7 +103,7 @@ def main(argv=None):
     steps = [t['type'] for t in dataset_cfg['pipeline']]
     info = clip_info(dataset, args.video, args.pose, needs_pose='LoadPose' in steps)
     packed, frames = run_pipeline(dataset_cfg['pipeline'], info)
-    out = RGBGradCAM(model)(default_collate([packed]), args.target_class)
+    out = RGBGradCAM(model, args.layer)(default_collate([packed]), args.target_class)
     cam = out['cam']
     if cam.shape != frames.shape[:3]:
         raise ValueError(f'CAM {cam.shape} does not cover the frames {frames.shape[:3]}')
