@@ -56,17 +56,22 @@ def available_keys(rows: List[dict]) -> List[str]:
 
 
 def plot_curves(runs: Dict[str, List[dict]], keys: Sequence[str], x_axis: str = 'step',
-                title: Optional[str] = None, panel_size=(4.0, 2.6), dpi: int = 100) -> np.ndarray:
-    """One panel per key, one line per run; uint8 RGB image. A key no run logs raises KeyError naming
-    the keys the logs do have."""
+                title: Optional[str] = None, panel_size=(4.0, 2.6), cols: int = 1, dpi: int = 100
+                ) -> np.ndarray:
+    """One panel per key (``cols`` per row), one line per run; uint8 RGB image. A key no run logs raises
+    KeyError naming the keys the logs do have."""
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
 
     from .sign_visualizer import figure_to_array
-    fig, axes = plt.subplots(len(keys), 1, squeeze=False, dpi=dpi,
-                             figsize=(panel_size[0], panel_size[1] * len(keys)))
-    for ax, key in zip(axes[:, 0], keys):
+    cols = max(1, min(cols, len(keys)))
+    rows = -(-len(keys) // cols)
+    fig, axes = plt.subplots(rows, cols, squeeze=False, dpi=dpi,
+                             figsize=(panel_size[0] * cols, panel_size[1] * rows))
+    for ax in axes.flat[len(keys):]:
+        ax.axis('off')
+    for ax, key in zip(axes.flat, keys):
         drawn = 0
         for name, rows in runs.items():
             s = series(rows, key, x_axis)
@@ -81,7 +86,8 @@ def plot_curves(runs: Dict[str, List[dict]], keys: Sequence[str], x_axis: str = 
         ax.grid(alpha=0.3)
         if len(runs) > 1:
             ax.legend(fontsize=6)
-    axes[-1, 0].set_xlabel('iteration' if x_axis == 'step' else x_axis)
+    for ax in axes.flat[:len(keys)]:
+        ax.set_xlabel('iteration' if x_axis == 'step' else x_axis, fontsize=8)
     if title:
         axes[0, 0].set_title(title, fontsize=9)
     fig.tight_layout()

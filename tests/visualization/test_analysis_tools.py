@@ -27,6 +27,9 @@ def test_plot_curve_several_runs(tmp_path, capsys):
     assert_figure(out, (2 * 260, 400))
     printed = capsys.readouterr().out
     assert 'run_a: loss 2, knn/top1_rgb 40' in printed and 'run_b: loss 1' in printed
+    wide = tool.main(['plot_curve', a, '--keys', 'loss', 'spread_f_rgb', 'knn/top1_rgb', '--cols', '2',
+                      '--out', str(tmp_path / 'w.png')])
+    assert_figure(wide, (2 * 260, 2 * 400))
     with pytest.raises(KeyError, match="logged keys: .*'loss', 'spread_f_rgb'"):
         tool.main(['plot_curve', a, '--keys', 'loss_typo', '--out', str(tmp_path / 'd.png')])
     bad = tmp_path / 'bad.json'

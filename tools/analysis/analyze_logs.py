@@ -1,7 +1,7 @@
 """Curves of logged values from MMEngine's json logs, for one or several runs.
 
     python tools/analysis/analyze_logs.py plot_curve LOG [LOG ...] --keys loss_cl_rgb spread_f_rgb \
-        knn/top1_rgb [--legend NAME ...] [--x-axis step|epoch] [--title T] [--out curves.png]
+        knn/top1_rgb [--legend NAME ...] [--x-axis step|epoch] [--title T] [--cols N] [--out curves.png]
     python tools/analysis/analyze_logs.py list_keys LOG
 
 LOG: a ``vis_data/<timestamp>.json`` (or ``scalars.json``), or a work dir (its latest run's json log).
@@ -26,6 +26,7 @@ def parse_args(argv=None):
     plot.add_argument('--legend', nargs='+', help='one name per log (default: the run folder names)')
     plot.add_argument('--x-axis', default='step', choices=['step', 'epoch'])
     plot.add_argument('--title')
+    plot.add_argument('--cols', type=int, default=1, help='panels per row')
     plot.add_argument('--out', default='curves.png')
     keys = sub.add_parser('list_keys', help='print the numeric keys of a log')
     keys.add_argument('logs', nargs='+')
@@ -53,7 +54,7 @@ def main(argv=None):
     if len(set(names)) != len(names):
         names = [f'{n} ({i})' for i, n in enumerate(names)]
     runs = {name: read_log(log) for name, log in zip(names, logs)}
-    image = plot_curves(runs, args.keys, args.x_axis, args.title)
+    image = plot_curves(runs, args.keys, args.x_axis, args.title, cols=args.cols)
     out = SignVisualizer.get_instance('analyze_logs').add_figure('curves', image, out_file=args.out)
     for name, rows in runs.items():
         last = {k: series(rows, k, args.x_axis)['y'] for k in args.keys}
