@@ -97,8 +97,8 @@ def main(argv=None):
         except Exception as e:
             # A forward the tracer cannot follow (e.g. a check on traced batch sizes, or PGF's hand crops):
             # the branches run independently in mode='tensor', so their sum is the forward's count.
-            print(f'whole model: traced as the sum of its encoders and heads ({type(e).__name__}: '
-                  f'{str(e).splitlines()[0][:100]})')
+            print(f'whole model: the tracer cannot follow {type(model).__name__}\'s forward '
+                  f'({type(e).__name__}: {str(e).splitlines()[0][:80]}); its FLOPs = encoders + heads')
             flops = per_branch
     rows.append((f'whole model ({type(model).__name__})', sum(p.numel() for p in model.parameters()), flops))
     shapes = ', '.join(f'{m} {tuple(x.shape)}' for m in encoders for x in dummy[m][:1])
