@@ -37,7 +37,8 @@ def main(argv=None):
     args = p.parse_args(argv)
     frames, _ = read_video(args.video)
     kpts, scores = normalized_pose(args.pose, frames.shape[2], frames.shape[1])
-    vis = SignVisualizer.get_instance('overlay_keypoints', score_thr=args.score_thr)
+    vis = SignVisualizer.get_instance('overlay_keypoints')
+    vis.score_thr = args.score_thr  # get_instance returns the first instance of the name as it was built
     grid = vis.keypoint_grid(frames, kpts, scores, args.frames, args.scale)
     if not cv2.imwrite(args.out, grid[..., ::-1]):
         raise SystemExit(f'{args.out}: cannot write the PNG')
