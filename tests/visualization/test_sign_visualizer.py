@@ -48,7 +48,7 @@ def test_heatmap_overlay_and_tiles(tmp_path):
     assert cv2.imread(out).shape == grid.shape
 
 
-def test_registered_and_named_by_default_runtime(repo_root):
+def test_registered_and_named_by_default_runtime(repo_root, tmp_path):
     import os.path as osp
 
     from mmengine.config import Config
@@ -56,7 +56,7 @@ def test_registered_and_named_by_default_runtime(repo_root):
     from cclslr.registry import VISUALIZERS
     cfg = Config.fromfile(osp.join(repo_root, 'configs', '_base_', 'default_runtime.py'))
     assert cfg.visualizer.type == 'SignVisualizer'
-    vis = VISUALIZERS.build(dict(cfg.visualizer, name='test_runtime', save_dir=None))
+    vis = VISUALIZERS.build(dict(cfg.visualizer, name='test_runtime', save_dir=str(tmp_path)))
     assert isinstance(vis, SignVisualizer)
 
 
