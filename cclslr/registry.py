@@ -65,11 +65,12 @@ METRICS = Registry('metric', parent=MMENGINE_METRICS, scope=SCOPE, locations=['c
 EVALUATOR = Registry(
     'evaluator', parent=MMENGINE_EVALUATOR, scope=SCOPE, locations=['cclslr.evaluation'])
 
-# Visualisation: the visualizers and backends in use are MMEngine's own (found through the parents);
-# these children exist so that building them under the cclslr scope needs no fallback. No package of
-# cclslr registers into them yet, hence no locations.
-VISUALIZERS = Registry('visualizer', parent=MMENGINE_VISUALIZERS, scope=SCOPE)
-VISBACKENDS = Registry('vis_backend', parent=MMENGINE_VISBACKENDS, scope=SCOPE)
+# Visualisation: cclslr's SignVisualizer registers here; the backends in use are MMEngine's own
+# (LocalVisBackend, TensorboardVisBackend), found through the parent.
+VISUALIZERS = Registry('visualizer', parent=MMENGINE_VISUALIZERS, scope=SCOPE,
+                       locations=['cclslr.visualization'])
+VISBACKENDS = Registry('vis_backend', parent=MMENGINE_VISBACKENDS, scope=SCOPE,
+                       locations=['cclslr.visualization'])
 
 # Misc.
 FUNCTIONS = Registry('function', parent=MMENGINE_FUNCTIONS, scope=SCOPE, locations=['cclslr.datasets'])

@@ -154,6 +154,8 @@ def main(argv=None):
     runner.model.init_weights()  # the Runner initialises at train(); the baseline needs it now
     knn_before = knn_numbers(runner, knn_cfg, shots)
     print(knn_before)
+    from cclslr.visualization.demo_figures import demo_embeddings, write_demo_figures
+    emb_before = demo_embeddings(runner, knn_cfg)  # for the t-SNE figure
 
     _stage('4/6 CCL-SLR pre-training (no labels)')
     runner.train()
@@ -164,6 +166,7 @@ def main(argv=None):
     _stage('5/6 k-NN after pre-training')
     knn_after = knn_numbers(runner, knn_cfg, shots)
     print(knn_after)
+    emb_after = demo_embeddings(runner, knn_cfg)
 
     results = {}
     for (variant, config), (name, init) in itertools.product(
@@ -187,6 +190,8 @@ def main(argv=None):
 
     print_table(knn_before, knn_after, results, time.time() - t0, args.pretrain_config,
                 describe_objective(pre_cfg))
+    figures = write_demo_figures(args.work_dir, emb_before, emb_after, knn_before, knn_after, results)
+    print('figures: ' + ', '.join(f'{name} {path}' for name, path in figures.items()))
 
 
 def describe_objective(cfg) -> str:

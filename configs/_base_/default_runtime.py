@@ -19,7 +19,9 @@ env_cfg = dict(
 )
 log_processor = dict(type='LogProcessor', window_size=20, by_epoch=True)
 vis_backends = [dict(type='LocalVisBackend')]
-visualizer = dict(type='Visualizer', vis_backends=vis_backends)
+# cclslr's SignVisualizer (skeletons, labels, heatmaps); add dict(type='TensorboardVisBackend') to
+# vis_backends when tensorboard is installed.
+visualizer = dict(type='SignVisualizer', vis_backends=vis_backends)
 log_level = 'INFO'
 load_from = None
 resume = False

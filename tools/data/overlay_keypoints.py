@@ -7,7 +7,8 @@ POSE_FILE is any format ``cclslr.fileio.read_pose`` reads (Uni-Sign ``.pkl``, MM
 ``.npz``/``.npy``, ...; ``--pose-format auto`` picks it by the extension); it must have one frame per video
 frame.
 
-Colours: body green, feet dark green, face yellow, left hand magenta, right hand cyan (COCO sides: the
+Draws the skeleton of the points CCL-SLR keeps (cclslr/structures/keypoint_layout.py) with cclslr's
+SignVisualizer: body green, face yellow, mouth orange, left hand magenta, right hand cyan (COCO sides: the
 signer's left hand is on the image right). With --skin, also prints the fraction of visible hand
 keypoints that sit on skin-coloured pixels (``keypoint_colour_agreement``).
 """
@@ -23,6 +24,7 @@ from cclslr.datasets.synthetic.overlay import (keypoint_colour_agreement, normal
                                                overlay_grid)
 from cclslr.fileio import read_video  # noqa: E402
 from cclslr.fileio.pose_files import check_pose_format, pose_format_names  # noqa: E402
+from cclslr.visualization import SignVisualizer  # noqa: E402
 
 __all__ = ['keypoint_colour_agreement', 'overlay_grid', 'main']
 
@@ -41,14 +43,15 @@ def main(argv=None):
                    help="signer's skin colour: report the hand keypoints' colour agreement")
     args = p.parse_args(argv)
     check_pose_format(args.pose_format, '--pose-format')
-    grid = overlay_grid(args.video, args.pose, args.frames, args.scale, score_thr=args.score_thr,
-                        pose_format=args.pose_format)
+    frames, _ = read_video(args.video)
+    kpts, scores = normalized_pose(args.pose, frames.shape[2], frames.shape[1], args.pose_format)
+    vis = SignVisualizer.get_instance('overlay_keypoints')
+    vis.score_thr = args.score_thr  # get_instance returns the first instance of the name as it was built
+    grid = vis.keypoint_grid(frames, kpts, scores, args.frames, args.scale)
     if not cv2.imwrite(args.out, grid[..., ::-1]):
         raise SystemExit(f'{args.out}: cannot write the PNG')
     print(f'wrote {args.out} ({grid.shape[1]}x{grid.shape[0]})')
     if args.skin:
-        frames, _ = read_video(args.video)
-        kpts, scores = normalized_pose(args.pose, frames.shape[2], frames.shape[1], args.pose_format)
         agree = keypoint_colour_agreement(frames, kpts, scores, [args.skin],
                                           score_thr=args.score_thr)
         print(f'hand keypoints on skin-coloured pixels: {100 * agree:.1f}%')
