@@ -72,7 +72,10 @@ def test_overlay_reads_a_mediapipe_npz(tmp_path, capsys):
     img = cv2.imread(str(out))[..., ::-1]
     assert img.shape == (48, 256, 3)
     cyan = np.argwhere((img == (0, 200, 255)).all(-1))  # the right hand's colour, exactly
-    assert len(cyan) and (np.abs(cyan[:, 0] - 24) <= 1).all() and (np.abs(cyan[:, 1] % W - 16) <= 1).all()
+    assert len(cyan)  # the marker is a small disc centred on the landmark's pixel, in each of the 4 tiles
+    assert sorted(set(cyan[:, 1] // W)) == [0, 1, 2, 3]
+    assert np.allclose(cyan[:, 0].mean(), 24, atol=0.5) and np.allclose((cyan[:, 1] % W).mean(), 16, atol=0.5)
+    assert (np.abs(cyan[:, 0] - 24) <= 3).all() and (np.abs(cyan[:, 1] % W - 16) <= 3).all()
     assert sorted(set(cyan[:, 1] // W)) == [0, 1, 2, 3]  # on every tile
     for colour in ((0, 255, 0), (255, 255, 0), (255, 0, 255)):  # body, face, left hand: all score 0
         assert not (img == colour).all(-1).any()
