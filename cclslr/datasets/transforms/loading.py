@@ -18,6 +18,7 @@ from mmengine.logging import MMLogger
 
 from cclslr.fileio import (check_pose_format, decode_frames, open_video, read_pose, video_fps,
                            video_num_frames)
+from cclslr.fileio.video_encode import keypoints_to_prepared
 from cclslr.registry import TRANSFORMS
 from cclslr.structures import SharedFrames
 
@@ -109,7 +110,9 @@ class LoadPose(BaseTransform):
             kpts = np.where(bad[..., None], 0.0, kpts).astype(np.float32)
             scores = np.where(bad, 0.0, scores).astype(np.float32)
             results['pose_num_nan'] = int(bad.sum())
-        num_video = results.get('video_num_frames')
+        # Prepared videos (cclslr/datasets/prepared.py): the pose indexes the original's frames and pixels.
+        offset = results.get('pose_frame_offset', 0)
+        num_video = results.get('pose_source_frames', results.get('video_num_frames'))
         if num_video is not None and len(kpts) != num_video:
             diff = abs(len(kpts) - num_video)
             if diff > max(self.abs_tolerance, self.rel_tolerance * num_video):
@@ -117,13 +120,17 @@ class LoadPose(BaseTransform):
                                  f'of {results["video_path"]}')
             idx = align_to_frames(len(kpts), num_video)
             kpts, scores = kpts[idx], scores[idx]
-        if num_video is None:  # pose-only: the pose file defines the clip range
-            start, end = _clip_range(results, len(kpts), path)
+        if 'video_num_frames' not in results:  # pose-only: the pose file defines the clip range
+            start, end = _clip_range(results, len(kpts) - offset, path)
             results.update(total_frames=end - start, clip_offset=start)
-        start = results['clip_offset']
+        start = results['clip_offset'] + offset
         end = start + results['total_frames']
-        results.update(clip_keypoints=kpts[start:end], clip_keypoint_scores=scores[start:end],
-                       keypoints_unit=unit, pose_img_size=size)
+        kpts, scores = kpts[start:end], scores[start:end]
+        if 'prepared_geometry' in results:
+            kpts = keypoints_to_prepared(kpts, unit, results['prepared_geometry'])
+            size = tuple(results['prepared_geometry']['size'])
+        results.update(clip_keypoints=kpts, clip_keypoint_scores=scores, keypoints_unit=unit,
+                       pose_img_size=size)
         return results
 
 
