@@ -170,3 +170,11 @@ def test_motion_mask_of_the_original_reads_the_cut_frames(tmp_path):
         MotionMask(cache_root=str(tmp_path), prob=1.0)(cropped)
     whole = dict(view, video_num_frames=T, pose_frame_offset=0)  # a cut of the whole file: no offset
     assert MotionMask(cache_root=str(tmp_path), prob=1.0)(whole)['imgs'][:, 0, :, 0].sum(1).tolist() == [0, 3]
+
+
+def test_folder_mode_prepares_whole_files(tiny_set, tmp_path):
+    root, _ = tiny_set
+    assert _tool().main([str(root / 'videos'), '--out', str(tmp_path), '--short-side', '48']) == 0
+    index = read_index(str(tmp_path))
+    assert sorted(index) == ['a', 'b']
+    assert [(r['frame_start'], r['frame_end'], r['source_frames']) for r in index.values()] == [(0, T, T)] * 2

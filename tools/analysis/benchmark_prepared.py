@@ -37,13 +37,14 @@ def resolution_group(width: int, height: int) -> str:
     return '1080p' if short >= 1080 else '720p' if short >= 720 else '360-480p' if short >= 360 else '<360p'
 
 
-def run(pipeline, sample: dict, seed: int) -> float:
+def run(pipeline, sample: dict, seed: int):
+    """(wall seconds, CPU seconds) of one clip through ``pipeline``."""
     np.random.seed(seed)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     res = dict(sample)
     for t in pipeline:
         res = t(res)
-    return time.perf_counter() - start
+    return time.perf_counter() - start, time.process_time() - cpu
 
 
 def main():
@@ -75,7 +76,7 @@ def main():
         pipeline = build_pipeline(args.clip_len, args.size, mask_root)
         for s, p in zip(samples, prepared):  # warm-up: file cache, lazy initialisation
             run(pipeline, s, 0), run(pipeline, p, 0)
-        times = np.zeros((len(samples), args.repeats, 2))  # [clip, repeat, original / prepared]
+        times = np.zeros((len(samples), args.repeats, 2, 2))  # clip, repeat, original/prepared, wall/cpu
         for r in range(args.repeats):
             for i, (s, p) in enumerate(zip(samples, prepared)):
                 seed = 1000 * r + i
@@ -83,7 +84,8 @@ def main():
                 for k in order:
                     times[i, r, k] = run(pipeline, (s, p)[k], seed)
 
-    med = np.median(times, axis=1)  # (clip, 2)
+    med = np.median(times[..., 0], axis=1)  # (clip, 2) wall seconds
+    cpu = np.median(times[..., 1], axis=1)
     groups = collections.OrderedDict()
     for i, rec in sorted(enumerate(records), key=lambda x: min(x[1]['source_size'])):
         groups.setdefault(resolution_group(*rec['source_size']), []).append(i)
@@ -98,13 +100,16 @@ def main():
         src = sum(osp.getsize(samples[i]['video_path']) for i in idx) / 1024
         dst = sum(records[i]['bytes'] for i in idx) / 1024
         sizes = sorted({'x'.join(map(str, records[i]['source_size'])) for i in idx})
-        sizes = ','.join(sizes) if len(sizes) <= 2 else f'{sizes[0]}..({len(sizes)})'
+        sizes = ','.join(sizes) if len(sizes) <= 2 else f'{len(sizes)} sizes'
         print(f'{name:10s} {len(idx):5d} {sizes:28s} {1000 * o / len(idx):8.1f} {1000 * p / len(idx):8.1f} '
               f'{len(idx) / o:8.2f} {len(idx) / p:8.2f} {o / p:7.2f}x {src:9.0f} {dst:9.0f}')
     big = [i for i, rec in enumerate(records) if min(rec['source_size']) >= 720]
     if big:
         ratio = med[big, 0].sum() / med[big, 1].sum()
         print(f'720p and larger: prepared {ratio:.2f}x faster (target >= 4x)')
+    print(f'CPU time per clip, all clips: originals {1000 * cpu[:, 0].mean():.1f} ms '
+          f'({1 / cpu[:, 0].mean():.2f} clips/s per core), prepared {1000 * cpu[:, 1].mean():.1f} ms '
+          f'({1 / cpu[:, 1].mean():.2f} clips/s per core)')
 
 
 if __name__ == '__main__':

@@ -54,8 +54,10 @@ def config_jobs(config: str, splits, crop_box: bool):
         members = ds_cfg['datasets'] if 'datasets' in ds_cfg else [ds_cfg]
         for m in members:  # the originals are read: drop the switch to the prepared files
             prefix = dict(m.get('data_prefix') or {})
-            root = root or prefix.pop('prepared', None)
-            prefix.pop('prepared', None)
+            prepared = prefix.pop('prepared', None)
+            if prepared and m.get('data_root') and not osp.isabs(prepared):
+                prepared = osp.join(m['data_root'], prepared)  # as MMEngine joins data_prefix
+            root = root or prepared
             m['data_prefix'] = prefix
         dataset = build_dataset(ds_cfg)
         for i in range(len(dataset)):
@@ -67,8 +69,6 @@ def config_jobs(config: str, splits, crop_box: bool):
             if old != job:
                 raise ValueError(f'{config}: sample_id {job["sample_id"]!r} names two different clips: '
                                  f'{old} and {job}')
-    if root and cfg.get('data_root') and not osp.isabs(root):
-        root = osp.join(cfg['data_root'], root)
     return list(jobs.values()), root
 
 
