@@ -206,8 +206,8 @@ def main():
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--no-masks', action='store_true', help='no mask cache: MotionMask passes')
     parser.add_argument('--profile', action='store_true', help='also print the time of every transform')
-    parser.add_argument('--cprofile', metavar='OUT', help='cProfile the full pipeline runs into OUT '
-                        '(.prof; read with python -m pstats)')
+    parser.add_argument('--cprofile', metavar='OUT', help='cProfile the pipeline-vs-raw runs (warm-up '
+                        'included) into OUT (.prof; read with python -m pstats)')
     parser.add_argument('--no-peer', action='store_true', help='skip the side-by-side with MMAction2')
     args = parser.parse_args()
     register_all_modules()
