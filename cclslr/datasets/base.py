@@ -16,7 +16,7 @@ import numpy as np
 from mmengine.dataset import BaseDataset
 from mmengine.logging import MMLogger
 
-from cclslr.fileio.video_encode import INDEX_NAME, read_index
+from cclslr.fileio.video_encode import INDEX_NAME, prepared_file_name, read_index
 from .prepared import to_prepared
 
 ON_ERROR_MODES = ('raise', 'skip')
@@ -35,7 +35,8 @@ class BaseISLRDataset(BaseDataset):
         data_prefix: ``dict(video=..., pose=...)``; without ``pose`` samples get ``pose_path=None``.
             ``prepared=<folder>`` reads the videos prepared there by ``tools/data/prepare_videos.py``
             instead of the originals, with frame indices, pose offset and keypoint geometry adjusted
-            (``cclslr/datasets/prepared.py``, docs/prepare_videos.md); every sample must have one.
+            (``cclslr/datasets/prepared.py``, docs/prepare_videos.md). A sample without one is an error,
+            or with ``on_error='skip'`` a bad sample (its prepared file is missing).
         pipeline: transforms (configs or callables).
         test_mode: evaluation mode (bad samples are then replaced deterministically by the next one).
         on_error: ``'raise'`` (default) re-raises a sample's loading error, which names the file;
@@ -133,11 +134,16 @@ class BaseISLRDataset(BaseDataset):
         """The samples reading the prepared videos of ``root`` (one index file; no video is opened)."""
         index = read_index(root)
         missing = [d['sample_id'] for d in data_list if d['sample_id'] not in index]
-        if missing:
-            raise ValueError(f'{osp.join(root, INDEX_NAME)}: {len(missing)} of {len(data_list)} samples of '
-                             f'{self.ann_file} have no prepared video (e.g. {missing[:3]}): run '
-                             'tools/data/prepare_videos.py on this config and split')
-        return [to_prepared(d, index[d['sample_id']], root) for d in data_list]
+        message = (f'{osp.join(root, INDEX_NAME)}: {len(missing)} of {len(data_list)} samples of '
+                   f'{self.ann_file} have no prepared video (e.g. {missing[:3]})')
+        if missing and self.on_error == 'raise':
+            raise ValueError(f'{message}: run tools/data/prepare_videos.py on this config and split, or '
+                             "skip them with on_error='skip'")
+        if missing:  # 'skip': they fail to load (file not found, naming the file) and are skipped, counted
+            MMLogger.get_current_instance().warning(f'{message}: they will be skipped as bad samples')
+        return [to_prepared(d, index[d['sample_id']], root) if d['sample_id'] in index
+                else dict(d, video_path=osp.join(root, prepared_file_name(d['sample_id'])))
+                for d in data_list]
 
     def _keep_per_class(self, data_list: List[dict]) -> List[dict]:
         if any(d['label'] < 0 for d in data_list):

@@ -33,6 +33,11 @@ RECORD_KEYS = ('sample_id', 'file', 'source', 'source_frames', 'frame_start', 'f
                'crop_box', 'size', 'fps', 'bytes')
 
 
+def prepared_file_name(sample_id: str) -> str:
+    """``<sample_id>.mp4``, with the ``/`` of ids such as ``wlasl/00123`` as ``__`` (one flat folder)."""
+    return sample_id.replace(os.sep, '__').replace('/', '__') + '.mp4'
+
+
 def prepared_size(width: int, height: int, short_side: int) -> Tuple[int, int]:
     """(w, h) with the short side ``short_side`` (never upscaled), aspect kept, both even (H.264 4:2:0)."""
     scale = min(1.0, short_side / min(width, height))

@@ -115,9 +115,13 @@ def test_dataset_reads_prepared_files_with_offsets(tiny_set):
 
 def test_missing_prepared_sample_is_an_error_naming_the_index(tiny_set):
     root, _ = tiny_set
+    cfg = dict(type='WLASLDataset', ann_file=str(root / 'ann.json'), subset=None, split='val',
+               data_prefix=dict(video=str(root / 'videos'), prepared=str(root / 'prepared')))
     with pytest.raises(ValueError, match=r'prepared\.jsonl: 1 of 1 samples .* no prepared video .*\'c\''):
-        DATASETS.build(dict(type='WLASLDataset', ann_file=str(root / 'ann.json'), subset=None, split='val',
-                            data_prefix=dict(video=str(root / 'videos'), prepared=str(root / 'prepared'))))
+        DATASETS.build(cfg)
+    skip = DATASETS.build(dict(cfg, on_error='skip'))  # then a bad sample: its file is missing
+    with pytest.raises(ValueError, match=r'prepared/c\.mp4: cannot open video \(file not found\)'):
+        DecordInit()(skip.get_data_info(0))
 
 
 def test_crop_box_moves_keypoints_with_the_pixels(tmp_path):

@@ -2,7 +2,7 @@
 re-encoded as H.264 with a short keyframe interval (cclslr/fileio/video_encode.py). docs/prepare_videos.md.
 
     python tools/data/prepare_videos.py CONFIG [--split train val test] [--out DIR] [--short-side 256]
-        [--gop 12] [--crf 20] [--crop-box] [--num-workers N]
+        [--gop 12] [--crf 20] [--crop-box] [--num-workers N] [--cfg-options k=v ...]
     python tools/data/prepare_videos.py FOLDER --out DIR [...]       (every video under FOLDER, whole files)
 
 CONFIG: the samples of ``<split>_dataloader.dataset`` (concatenations: every member), one prepared file
@@ -22,6 +22,7 @@ import os.path as osp
 import sys
 from multiprocessing import Pool
 
+from mmengine.config import DictAction
 from tqdm import tqdm
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))  # check_dataset: how a config's dataset is built
@@ -30,24 +31,17 @@ sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..', '..'))
 from check_dataset import build_dataset, dataset_config  # noqa: E402
 
 from cclslr.fileio.atomic import remove_stale_temp_files  # noqa: E402
-from cclslr.fileio.video_encode import INDEX_NAME, encode_clip, read_index, write_index  # noqa: E402
+from cclslr.fileio.video_encode import (INDEX_NAME, encode_clip, prepared_file_name, read_index,  # noqa: E402
+                                        write_index)
 
 VIDEO_EXTS = ('.mp4', '.avi', '.mkv', '.mov', '.webm', '.m4v')
 FAILURES_NAME = 'prepare_failures.jsonl'
 
 
-def safe_name(sample_id: str) -> str:
-    """A file name for ``sample_id`` (ids may hold '/', e.g. class folders)."""
-    return sample_id.replace(os.sep, '__').replace('/', '__')
-
-
-def config_jobs(config: str, splits, crop_box: bool):
+def config_jobs(cfg, splits, crop_box: bool):
     """``(jobs, prepared_root)``: one job dict per distinct sample of the config's splits."""
-    from mmengine.config import Config
-
     from cclslr.utils import register_all_modules
     register_all_modules()
-    cfg = Config.fromfile(config)
     jobs, root = {}, None
     for split in splits:
         ds_cfg = dataset_config(cfg, split)
@@ -67,7 +61,7 @@ def config_jobs(config: str, splits, crop_box: bool):
                        box=info.get('box') if crop_box else None)
             old = jobs.setdefault(job['sample_id'], job)
             if old != job:
-                raise ValueError(f'{config}: sample_id {job["sample_id"]!r} names two different clips: '
+                raise ValueError(f'{cfg.filename}: sample_id {job["sample_id"]!r} names two different clips: '
                                  f'{old} and {job}')
     return list(jobs.values()), root
 
@@ -87,7 +81,7 @@ def run_job(args):
     """Encode one job; returns ``(job, record or None, error message or None)`` (never raises)."""
     job, out, settings = args
     try:
-        rec = encode_clip(job['source'], osp.join(out, safe_name(job['sample_id']) + '.mp4'),
+        rec = encode_clip(job['source'], osp.join(out, prepared_file_name(job['sample_id'])),
                           job['frame_start'], job['frame_end'], box=job['box'], **settings)
     except Exception as e:  # noqa: BLE001 - a bad clip is reported, the run goes on
         return job, None, f'{type(e).__name__}: {e}'
@@ -114,6 +108,8 @@ def main(argv=None) -> int:
     parser.add_argument('--crop-box', action='store_true',
                         help='crop to the sample\'s signer box (MS-ASL `box`) before resizing')
     parser.add_argument('--num-workers', type=int, default=1, help='parallel encoding processes')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override config keys, e.g. train_dataloader.dataset.ann_file=...')
     args = parser.parse_args(argv)
 
     if osp.isdir(args.source):
@@ -121,10 +117,12 @@ def main(argv=None) -> int:
     else:
         from mmengine.config import Config
         cfg = Config.fromfile(args.source)
+        if args.cfg_options:
+            cfg.merge_from_dict(args.cfg_options)
         splits = [s for s in args.split if f'{s}_dataloader' in cfg or f'{s}_dataset' in cfg]
         if not splits:
             raise SystemExit(f'{args.source}: none of the splits {args.split} has a dataloader')
-        jobs, root = config_jobs(args.source, splits, args.crop_box)
+        jobs, root = config_jobs(cfg, splits, args.crop_box)
     out = args.out or root
     if not out:
         raise SystemExit('give --out (the config has no data_prefix.prepared)')
