@@ -178,7 +178,8 @@ def test_motion_mask_of_the_original_reads_the_cut_frames(tmp_path):
 
 def test_folder_mode_prepares_whole_files(tiny_set, tmp_path):
     root, _ = tiny_set
-    assert _tool().main([str(root / 'videos'), '--out', str(tmp_path), '--short-side', '48']) == 0
+    args = [str(root / 'videos'), '--out', str(tmp_path), '--short-side', '48', '--num-workers', '2']
+    assert _tool().main(args) == 0  # two worker processes
     index = read_index(str(tmp_path))
     assert sorted(index) == ['a', 'b']
     assert [(r['frame_start'], r['frame_end'], r['source_frames']) for r in index.values()] == [(0, T, T)] * 2

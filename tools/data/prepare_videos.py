@@ -155,10 +155,13 @@ def main(argv=None) -> int:
                     failures.append(dict(sample_id=job['sample_id'], source=job['source'], reason=error))
                     failed.write(json.dumps(failures[-1]) + '\n')
                     failed.flush()
-        finally:
+        except BaseException:  # Ctrl-C, a write error: stop the workers (next run removes their temp files)
             if pool is not None:
-                pool.close()
-                pool.join()
+                pool.terminate()
+            raise
+        if pool is not None:
+            pool.close()
+            pool.join()
     write_index(out, done)
     recs = [done[j['sample_id']] for j in jobs if j['sample_id'] in done]
     src_bytes = sum(osp.getsize(s) for s in {r['source'] for r in recs} if osp.isfile(s))
