@@ -4,6 +4,7 @@ import importlib.util
 import json
 import os
 import os.path as osp
+import sys
 
 import cv2
 import numpy as np
@@ -19,11 +20,14 @@ T, H, W = 40, 96, 160
 
 
 def _tool():
-    spec = importlib.util.spec_from_file_location(
-        'prepare_videos', osp.join(REPO, 'tools', 'data', 'prepare_videos.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """The tool as a module, loaded once (its worker function must pickle by name for the pool)."""
+    if 'prepare_videos' not in sys.modules:
+        spec = importlib.util.spec_from_file_location(
+            'prepare_videos', osp.join(REPO, 'tools', 'data', 'prepare_videos.py'))
+        module = importlib.util.module_from_spec(spec)
+        sys.modules['prepare_videos'] = module
+        spec.loader.exec_module(module)
+    return sys.modules['prepare_videos']
 
 
 def _frames(t=T, h=H, w=W):
