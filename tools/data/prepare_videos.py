@@ -10,7 +10,8 @@ CONFIG: the samples of ``<split>_dataloader.dataset`` (concatenations: every mem
 defaults to the config's ``data_prefix.prepared``. Then train with ``data_prefix.prepared=DIR``.
 FOLDER: one file per video, whole, ``sample_id`` = its path under FOLDER without the extension.
 
-Resumable: samples whose file and record exist with the same settings are skipped; writes are atomic.
+Resumable: samples whose file and record exist with the same source, range, box, short side, GOP and
+crf are skipped; writes are atomic.
 The records go to ``DIR/prepared.jsonl`` (the index the dataset reads); failures to
 ``DIR/prepare_failures.jsonl`` (one JSON line each: sample_id, source, reason), and the run goes on.
 Exit code 1 when a sample failed.
