@@ -12,7 +12,8 @@ import pytest
 
 from cclslr.datasets.transforms import DecordInit, LoadPose
 from cclslr.fileio import open_video, read_video, video_num_frames, write_video
-from cclslr.fileio.video_encode import encode_clip, keypoints_to_prepared, prepared_size, read_index
+from cclslr.fileio.video_encode import (encode_clip, keypoints_to_prepared, prepared_size, read_index,
+                                        write_index)
 from cclslr.registry import DATASETS
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -187,3 +188,24 @@ def test_folder_mode_prepares_whole_files(tiny_set, tmp_path):
     index = read_index(str(tmp_path))
     assert sorted(index) == ['a', 'b']
     assert [(r['frame_start'], r['frame_end'], r['source_frames']) for r in index.values()] == [(0, T, T)] * 2
+
+
+def test_resume_after_a_kill(tiny_set, tmp_path):
+    """What a killed run leaves (a half-written index line, a dead writer's temp file, a clip without its
+    record) is cleaned up and finished by the next run."""
+    root, _ = tiny_set
+    tool = _tool()
+    args = [str(root / 'videos'), '--out', str(tmp_path), '--short-side', '48']
+    assert tool.main(args) == 0
+    index = read_index(str(tmp_path))
+    write_index(str(tmp_path), {'a': index['a']})  # b's clip was written, its record not yet
+    with open(tmp_path / 'prepared.jsonl', 'a') as f:
+        f.write('{"sample_id": "b", "fi')  # killed mid-line
+    stale = tmp_path / '.b.mp4.999999999.x1.cclslr-tmp'  # a dead process's temporary file
+    stale.write_bytes(b'partial')
+    with pytest.raises(ValueError, match='line 2 is not a prepared-video record'):
+        read_index(str(tmp_path))  # what the dataset would say
+    mtime_a = os.stat(tmp_path / 'a.mp4').st_mtime_ns
+    assert tool.main(args) == 0
+    assert sorted(read_index(str(tmp_path))) == ['a', 'b'] and not stale.exists()
+    assert os.stat(tmp_path / 'a.mp4').st_mtime_ns == mtime_a  # finished work is kept
