@@ -18,6 +18,9 @@ import numpy as np
 from mmengine.dataset import BaseDataset
 from mmengine.logging import MMLogger
 
+from cclslr.fileio.video_encode import INDEX_NAME, prepared_file_name, read_index
+from .prepared import to_prepared
+
 ON_ERROR_MODES = ('raise', 'skip')
 
 
@@ -33,6 +36,10 @@ class BaseISLRDataset(BaseDataset):
     Args:
         ann_file: annotation file (json or list file).
         data_prefix: ``dict(video=..., pose=...)``; without ``pose`` samples get ``pose_path=None``.
+            ``prepared=<folder>`` reads the videos prepared there by ``tools/data/prepare_videos.py``
+            instead of the originals, with frame indices, pose offset and keypoint geometry adjusted
+            (``cclslr/datasets/prepared.py``, docs/prepare_videos.md). A sample without one is an error,
+            or with ``on_error='skip'`` a bad sample (its prepared file is missing).
         pipeline: transforms (configs or callables).
         test_mode: evaluation mode (bad samples are then replaced deterministically by the next one).
         on_error: ``'raise'`` (default) re-raises a sample's loading error, which names the file;
@@ -67,10 +74,10 @@ class BaseISLRDataset(BaseDataset):
             raise ValueError(f'{type(self).__name__}: on_error must be one of {ON_ERROR_MODES}, '
                              f'got {on_error!r}')
         data_prefix = dict(video='') if data_prefix is None else dict(data_prefix)
-        unknown = set(data_prefix) - {'video', 'pose'}
+        unknown = set(data_prefix) - {'video', 'pose', 'prepared'}
         if unknown:
             raise KeyError(f'{type(self).__name__}: unknown data_prefix keys {sorted(unknown)}; '
-                           'expected "video" and optionally "pose"')
+                           'expected "video" and optionally "pose" and "prepared"')
         data_prefix.setdefault('video', '')
         self.on_error = on_error
         self.unlabelled = unlabelled
@@ -122,7 +129,24 @@ class BaseISLRDataset(BaseDataset):
             data_list.append(info)
         if self.num_per_class is not None:
             data_list = self._keep_per_class(data_list)
+        if self.data_prefix.get('prepared'):
+            data_list = self._use_prepared(data_list, self.data_prefix['prepared'])
         return data_list
+
+    def _use_prepared(self, data_list: List[dict], root: str) -> List[dict]:
+        """The samples reading the prepared videos of ``root`` (one index file; no video is opened)."""
+        index = read_index(root)
+        missing = [d['sample_id'] for d in data_list if d['sample_id'] not in index]
+        message = (f'{osp.join(root, INDEX_NAME)}: {len(missing)} of {len(data_list)} samples of '
+                   f'{self.ann_file} have no prepared video (e.g. {missing[:3]})')
+        if missing and self.on_error == 'raise':
+            raise ValueError(f'{message}: run tools/data/prepare_videos.py on this config and split, or '
+                             "skip them with on_error='skip'")
+        if missing:  # 'skip': they fail to load (file not found, naming the file) and are skipped, counted
+            MMLogger.get_current_instance().warning(f'{message}: they will be skipped as bad samples')
+        return [to_prepared(d, index[d['sample_id']], root) if d['sample_id'] in index
+                else dict(d, video_path=osp.join(root, prepared_file_name(d['sample_id'])))
+                for d in data_list]
 
     def _keep_per_class(self, data_list: List[dict]) -> List[dict]:
         if any(d['label'] < 0 for d in data_list):

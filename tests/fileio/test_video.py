@@ -95,3 +95,17 @@ def test_probe_runs_once_per_unchanged_file(tmp_path, monkeypatch):
     assert calls == [path, path]
     video.open_video(path, probe=False)
     assert len(calls) == 2
+
+
+def test_decode_frames_without_copy_equals_asnumpy(video):
+    """decode_frames takes decord's buffer through DLPack: the same frames as asnumpy(), writable, and
+    not overwritten by the next decode."""
+    reader = open_video(video)
+    first = decode_frames(reader, [1, 5, 5, 9], video)
+    kept = first.copy()
+    np.testing.assert_array_equal(first, reader.get_batch([1, 5, 5, 9]).asnumpy())
+    later = decode_frames(reader, [0, 2, 3, 4], video)
+    np.testing.assert_array_equal(first, kept)
+    assert first.flags.writeable and later.flags.writeable and not np.shares_memory(first, later)
+    first[0] = 0  # writable without touching decord's later buffers
+    np.testing.assert_array_equal(later, reader.get_batch([0, 2, 3, 4]).asnumpy())

@@ -26,6 +26,10 @@ Sample keys read (besides ``video_path``, ``pose_path``):
   used for 0-1 keypoints when the pose file does not record its own (``pose_img_size``; the order is
   the pose file, the annotation, then the decoded frames: :class:`DecodeFrames` makes 0-1 keypoints
   pixel with the frames' size).
+* ``source_frame_offset``, ``pose_source_frames``, ``prepared_geometry`` (set by the dataset when it reads
+  the files of ``tools/data/prepare_videos.py``, ``cclslr/datasets/prepared.py``): the prepared file's frame
+  0 is frame ``source_frame_offset`` of the original video, which has ``pose_source_frames`` frames and
+  whose frames and pixels the pose file indexes; keypoints are mapped into the prepared frame.
 """
 import numpy as np
 from mmcv.transforms import BaseTransform
@@ -34,6 +38,7 @@ from mmengine.logging import MMLogger
 from cclslr.fileio import (check_pose_format, decode_frames, open_video, read_pose, video_fps,
                            video_num_frames)
 from cclslr.fileio.pose_files import checked_image_size
+from cclslr.fileio.video_encode import keypoints_to_prepared
 from cclslr.registry import TRANSFORMS
 from cclslr.structures import SharedFrames
 
@@ -175,9 +180,14 @@ class LoadPose(BaseTransform):
         offset = results.get('pose_frame_offset')
         if offset is not None and (isinstance(offset, bool) or not isinstance(offset, (int, np.integer))):
             raise ValueError(f'{path}: the sample\'s pose_frame_offset must be an integer, got {offset!r}')
+        # Prepared videos (cclslr/datasets/prepared.py): the file's frame 0 is frame ``shift`` of the
+        # original video, whose frames and pixels the pose file indexes.
+        shift = int(results.get('source_frame_offset', 0))
         if results.get('video_num_frames') is None:  # pose-only: the pose file defines the clip range
             if offset is None:
-                offset = int(results.get('frame_start', 0)) if self.pose_trimmed else 0
+                offset = int(results.get('frame_start', 0)) if self.pose_trimmed else -shift
+            else:
+                offset = int(offset) - shift
             hint = '' if self.pose_trimmed or 'pose_frame_offset' in results else (
                 '; if the pose files hold only their sample\'s frames, set LoadPose(pose_trimmed=True)')
             start, end = _clip_range(results, len(kpts), path, self.end_tolerance, int(offset), hint)
@@ -188,14 +198,19 @@ class LoadPose(BaseTransform):
         if size is None and results.get('width') is not None and results.get('height') is not None:
             size = checked_image_size(f'{path} (the sample\'s annotation)', results['width'],
                                       results['height'])
-        results.update(clip_keypoints=kpts[start:end], clip_keypoint_scores=scores[start:end],
-                       keypoints_unit=unit, pose_img_size=size)
+        kpts, scores = kpts[start:end], scores[start:end]
+        if 'prepared_geometry' in results:
+            kpts = keypoints_to_prepared(kpts, unit, results['prepared_geometry'])
+            size = tuple(results['prepared_geometry']['size'])
+        results.update(clip_keypoints=kpts, clip_keypoint_scores=scores, keypoints_unit=unit,
+                       pose_img_size=size)
         return results
 
     def _align_to_video(self, results: dict, kpts, scores, offset, path: str):
         """Pose arrays and the index in them of the clip's first frame (``clip_offset`` of the video);
         may shorten ``total_frames`` when a pose file with an offset ends early (within tolerance)."""
-        num_video, first = results['video_num_frames'], results['clip_offset']
+        num_video = results.get('pose_source_frames', results['video_num_frames'])
+        first = results['clip_offset'] + int(results.get('source_frame_offset', 0))
         if offset is not None:  # frame for frame, shifted
             first -= int(offset)
             if first < 0:

@@ -88,7 +88,7 @@ class MotionMask(BaseTransform):
             if mask is None:
                 m = np.asarray(self._online_fn()(np.asarray(v['imgs']), v), dtype=bool)
             else:
-                inds = np.asarray(v['frame_inds']) + v.get('clip_offset', 0)
+                inds = np.asarray(v['frame_inds']) + v.get('clip_offset', 0) + _prepared_offset(v, mask)
                 if inds.max() >= len(mask):
                     raise ValueError(f'{self.cache_root}: mask of {sample_id!r} has {len(mask)} frames, '
                                      f'the view needs frame {int(inds.max())}')
@@ -106,3 +106,18 @@ class MotionMask(BaseTransform):
             if self.keep_mask:
                 v['motion_mask'] = m
         return views
+
+
+def _prepared_offset(results: dict, mask: np.ndarray) -> int:
+    """Where the view reads a prepared video (cclslr/datasets/prepared.py) whose cut is shorter than the
+    original: the cut's first source frame for a mask made from the original video (it has the original's
+    length), else 0. A cut of the whole original reads the same frames either way; a cropped one needs
+    masks made from the prepared files (docs/prepare_videos.md)."""
+    total = results.get('pose_source_frames')
+    if total is None or len(mask) != total or results['video_num_frames'] == total:
+        return 0
+    geom = results['prepared_geometry']
+    if list(geom['crop_box']) != [0, 0] + list(geom['source_size']):
+        raise ValueError(f'motion mask of {results["sample_id"]!r} was made from the original video, whose '
+                         'frames the prepared file crops: make the mask cache from the prepared files')
+    return results['source_frame_offset']
