@@ -2,12 +2,15 @@
 mismatches. Exit code 1 when any sample has a problem.
 
     python tools/data/check_dataset.py CONFIG [--split train] [--num-workers N] [--min-frames 8]
-        [--no-pose] [--decode] [--out report.json]
+        [--decode] [--no-pose | --no-video] [--out report.json]
 
 Videos are opened in a probe process first (``open_video(probe=True)``), so a file on which decord
-aborts is reported like any other bad file instead of ending the scan. Opening reads only the container:
-a file truncated or corrupted after its header opens fine; ``--decode`` also decodes the first, middle
-and last frame of each clip's range to find those (slower).
+aborts is reported like any other bad file instead of ending the scan. Opening reads only the container
+(decord demuxes its packets): a file whose last frame is cut short, or whose frame data is damaged, still
+opens and then fails in every epoch. ``--decode`` also decodes **every frame of each clip's annotated
+range** (in chunks of :data:`DECODE_CHUNK` frames): training samples different frames each epoch, so any
+of them may be read; it costs about one epoch of decoding. Pose-only datasets (no video files):
+``--no-video`` checks only the pose files (readable, no NaN, enough frames in the range).
 """
 import argparse
 import copy
@@ -35,24 +38,48 @@ def classify(message: str) -> str:
     return 'other'
 
 
+DECODE_CHUNK = 32  # frames decoded at once by --decode: bounded memory on long HD clips
+DECODE_ADVICE = ('videos were opened, not decoded: run with --decode to find truncated or damaged files '
+                 '(it decodes every frame of each clip)')
+POSE_ONLY_ADVICE = 'every video is missing: for a pose-only dataset run with --no-video'
+
+
+def decode_range(reader, start: int, num: int, path: str) -> None:
+    """Decode file frames [start, start + num) in chunks; a ValueError naming ``path`` if one fails."""
+    for s in range(start, start + num, DECODE_CHUNK):
+        decode_frames(reader, range(s, min(s + DECODE_CHUNK, start + num)), path)
+
+
 def check_sample(args):
-    """Check one sample dict; returns a list of problem dicts."""
-    info, min_frames, check_pose, decode = args
+    """Check one sample dict; returns a list of problem dicts.
+
+    ``args``: (info, min_frames, check_pose, decode, check_video).
+    """
+    info, min_frames, check_pose, decode, check_video = args
     problems = []
-    try:
-        res = DecordInit(min_frames=min_frames, probe=True)(dict(info))
-        if decode:
-            start, n = res['clip_offset'], res['total_frames']
-            decode_frames(res['video_reader'], sorted({start, start + n // 2, start + n - 1}),
-                          info['video_path'])
-    except Exception as e:  # noqa: BLE001 - every failure is reported, none stops the scan
-        problems.append(dict(kind=classify(str(e)), file=info['video_path'], reason=str(e)))
-        res = None
+    res = None
+    if check_video:
+        try:
+            res = DecordInit(min_frames=min_frames, probe=True)(dict(info))
+            if decode:
+                decode_range(res['video_reader'], res['clip_offset'], res['total_frames'], info['video_path'])
+        except Exception as e:  # noqa: BLE001 - every failure is reported, none stops the scan
+            problems.append(dict(kind=classify(str(e)), modality='video', file=info['video_path'],
+                                 reason=str(e)))
+            res = None
     if check_pose and info.get('pose_path'):
         try:
-            LoadPose(on_nan='error')(dict(info) if res is None else res)
+            out = LoadPose(on_nan='error')(dict(info) if res is None else res)
+            if not check_video and out['total_frames'] < min_frames:
+                raise ValueError(f'{info["pose_path"]}: too short: {out["total_frames"]} frames in range, '
+                                 f'need {min_frames}')
         except Exception as e:  # noqa: BLE001
-            problems.append(dict(kind=classify(str(e)), file=info['pose_path'], reason=str(e)))
+            problems.append(dict(kind=classify(str(e)), modality='pose', file=info['pose_path'],
+                                 reason=str(e)))
+    elif check_pose and not check_video:  # pose-only: a sample without a pose file has nothing to train on
+        video = info.get('video_path') or ''
+        problems.append(dict(kind='missing', modality='pose', file=video,
+                             reason=f'{video}: sample has no pose_path (set data_prefix.pose)'))
     for p in problems:
         p['sample_id'] = info['sample_id']
     return problems
@@ -83,15 +110,20 @@ def main(argv=None) -> int:
     parser.add_argument('--split', default='train', help='train, val or test (uses <split>_dataloader)')
     parser.add_argument('--num-workers', type=int, default=0)
     parser.add_argument('--min-frames', type=int, default=1, help='shorter clips are reported too_short')
-    parser.add_argument('--no-pose', action='store_true', help='skip the pose files')
+    modality = parser.add_mutually_exclusive_group()
+    modality.add_argument('--no-pose', action='store_true', help='skip the pose files')
+    modality.add_argument('--no-video', action='store_true',
+                          help='skip the videos (pose-only datasets): check the pose files alone')
     parser.add_argument('--decode', action='store_true',
-                        help='decode the first, middle and last frame of each clip (finds truncated files)')
+                        help='decode every frame of each clip\'s range (finds truncated or damaged files)')
     parser.add_argument('--out', help='write the report as json')
     args = parser.parse_args(argv)
 
     register_all_modules()
     dataset = build_dataset(dataset_config(Config.fromfile(args.config), args.split))
-    jobs = [(dataset.get_data_info(i), args.min_frames, not args.no_pose, args.decode)
+    if args.decode and args.no_video:
+        parser.error('--decode decodes videos; it cannot be combined with --no-video')
+    jobs = [(dataset.get_data_info(i), args.min_frames, not args.no_pose, args.decode, not args.no_video)
             for i in range(len(dataset))]
     problems = []
     bar = dict(total=len(jobs), desc=f'checking {osp.basename(args.config)} [{args.split}]', unit='clip')
@@ -111,6 +143,12 @@ def main(argv=None) -> int:
     if len(problems) > 50:
         print(f'... and {len(problems) - 50} more (see --out)')
     print(f'{len(jobs)} samples, {report["num_bad_samples"]} with problems: {dict(counts) or "none"}')
+    if not args.no_video:
+        missing = {p['sample_id'] for p in problems if p['modality'] == 'video' and p['kind'] == 'missing'}
+        if jobs and len(missing) == len(jobs):
+            print(POSE_ONLY_ADVICE)
+        elif not args.decode:
+            print(DECODE_ADVICE)
     if args.out:
         with open(args.out, 'w') as f:
             json.dump(report, f, indent=1)
