@@ -10,6 +10,7 @@ as ``tools/test.py``). What the pipeline reads from files is supplied here:
   to a temporary Uni-Sign pickle that ``LoadPose`` reads, so they are time-aligned, sliced and checked
   by the same code as a dataset's pose files.
 """
+import ast
 import os
 import os.path as osp
 import tempfile
@@ -49,12 +50,37 @@ def _load_config(config, cfg_options: Optional[dict] = None):
 
 
 def _config_dataset_meta(cfg) -> dict:
-    """``metainfo`` given in the config's test (else train) dataset, e.g. ``keypoint_source``."""
+    """``metainfo`` given in the config's test (else train) dataset, plus the config's
+    ``keypoint_source`` when it sets one."""
+    meta = {}
     for loader in ('test_dataloader', 'train_dataloader'):
         ds = (cfg.get(loader) or {}).get('dataset') or {}
         if ds.get('metainfo'):
-            return dict(ds['metainfo'])
-    return {}
+            meta = dict(ds['metainfo'])
+            break
+    if cfg.get('keypoint_source') is not None:
+        meta.setdefault('keypoint_source', cfg.keypoint_source)
+    return meta
+
+
+def recorded_keypoint_source(cfg_text) -> Optional[str]:
+    """``keypoint_source = '...'`` of the config text an MMEngine checkpoint keeps (``meta['cfg']``), read
+    with ``ast`` (a checkpoint's config is never executed)."""
+    if not isinstance(cfg_text, str):
+        return None
+    try:
+        tree = ast.parse(cfg_text)
+    except SyntaxError:
+        return None
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == 'keypoint_source'
+                                                for t in node.targets):
+            try:
+                value = ast.literal_eval(node.value)
+            except ValueError:
+                return None
+            return value if isinstance(value, str) else None
+    return None
 
 
 def init_recognizer(config, checkpoint: Optional[str] = None, device: str = 'cpu',
@@ -73,7 +99,8 @@ def init_recognizer(config, checkpoint: Optional[str] = None, device: str = 'cpu
     Returns:
         the model in eval mode, with ``cfg`` (the config), ``dataset_meta`` (the checkpoint's, with
         ``classes``: the gloss names; else the config dataset's ``metainfo``) and ``keypoint_source``
-        (from ``dataset_meta``; None when unknown).
+        (the checkpoint's ``dataset_meta`` entry, else the ``keypoint_source`` of the config it was
+        trained with, else that of ``config``; None when unknown).
 
     Raises:
         FileNotFoundError for a missing config or checkpoint; :class:`CheckpointMismatchError` naming
@@ -101,7 +128,11 @@ def init_recognizer(config, checkpoint: Optional[str] = None, device: str = 'cpu
         state = {k[len('module.'):] if k.startswith('module.') else k: v for k, v in state.items()}
         _load_strict(model, state, checkpoint, cfg_name)
         meta = ckpt.get('meta') or {}
+        # What the checkpoint says wins over the config given now (it is what the weights saw).
+        recorded = recorded_keypoint_source(meta.get('cfg'))
         dataset_meta.update(meta.get('dataset_meta') or {})
+        if recorded is not None and 'keypoint_source' not in (meta.get('dataset_meta') or {}):
+            dataset_meta['keypoint_source'] = recorded
     classes = dataset_meta.get('classes')
     num_classes = getattr(model, 'num_classes', None)
     if classes is not None and num_classes is not None and len(classes) != num_classes:
