@@ -81,6 +81,14 @@ def export_onnx(model, out: str, opset: int = 17) -> Tuple[List[str], Dict[str, 
         ExportError naming the operator or module that does not export.
     """
     model = model.cpu().eval()
+    untrained = [name for name, m in model.named_modules() if type(m).__name__ == 'MaskedDataNorm'
+                 and int(m.num_batches_tracked) == 0]
+    if untrained:
+        # Without running statistics the norm uses each clip's own (masked) statistics, computed with
+        # index_add_ over repeated indices: ONNX cannot export that, and a trained model never needs it.
+        raise ExportError(f'{type(model).__name__}: {", ".join(untrained)} has no running statistics (an '
+                          'untrained model); its per-clip statistics use index_add_ with duplicated indices, '
+                          'which ONNX does not export: export a trained checkpoint')
     example = example_batch(model, batch_size=2)
     names = list(example)
     graph = LogitsGraph(model, names).eval()

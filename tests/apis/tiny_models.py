@@ -53,7 +53,8 @@ def train_one_iter(config: str, root: str, work_dir: str) -> str:
 
 def write_random_checkpoint(config: str, path: str, num_classes: int = None, **meta) -> str:
     """An MMEngine-format checkpoint (``meta.dataset_meta`` + ``state_dict``) of ``config``'s model at
-    its random initialisation, class names ``gloss_<i>``."""
+    its random initialisation, class names ``gloss_<i>``; its norms' ``num_batches_tracked`` is 1, as in any
+    trained checkpoint (so they use their running statistics)."""
     import torch
     from mmengine.config import Config
     from mmengine.registry import DefaultScope
@@ -66,6 +67,9 @@ def write_random_checkpoint(config: str, path: str, num_classes: int = None, **m
     with DefaultScope.overwrite_default_scope('cclslr'):
         model = MODELS.build(cfg.model)
     model.init_weights()
+    for name, buf in model.named_buffers():  # as after training: the norms use their running statistics
+        if name.endswith('num_batches_tracked'):
+            buf.fill_(1)
     classes = tuple(f'gloss_{i}' for i in range(cfg.model.num_classes))
     meta = dict(dataset_meta=dict(classes=classes, **meta))
     torch.save(dict(meta=meta, state_dict=model.state_dict()), path)
