@@ -24,6 +24,9 @@ class SignInferencer:
         topk: classes kept per clip.
         pose_dir: optional folder of pose files named after the videos (``<stem>.pkl`` / ``.json`` /
             ``.npz`` / ``.npy``); a video with such a file uses it instead of extracting.
+        on_error: ``'raise'`` (default) stops at the first clip that fails (unreadable, no person, ...);
+            ``'skip'`` leaves it out of the results and records ``(input, error message)`` in
+            :attr:`failures`.
 
     Call it with a folder (its video files, sorted), a glob pattern, a single input or a list of inputs
     (anything :func:`inference_recognizer` takes); it returns one :class:`RecognitionResult` per clip.
@@ -33,7 +36,10 @@ class SignInferencer:
 
     def __init__(self, config=None, checkpoint: Optional[str] = None, device: str = 'cpu', model=None,
                  backend: Optional[str] = None, batch_size: int = 8, topk: int = 5,
-                 pose_dir: Optional[str] = None, **extractor_options):
+                 pose_dir: Optional[str] = None, on_error: str = 'raise', **extractor_options):
+        if on_error not in ('raise', 'skip'):
+            raise ValueError(f"on_error must be 'raise' or 'skip', got {on_error!r}")
+        self.on_error, self.failures = on_error, []
         if model is None:
             if config is None:
                 raise ValueError('SignInferencer needs a config (and checkpoint) or a model')
@@ -82,18 +88,29 @@ class SignInferencer:
         try:
             for start in range(0, len(items), self.batch_size):
                 chunk = items[start:start + self.batch_size]
-                prepared = [self.preparer(item) for item in chunk]
+                prepared = [p for p in map(self._prepare, chunk) if p is not None]
+                bar.update(len(chunk))
+                if not prepared:
+                    continue
                 t0 = time.perf_counter()
                 scores = predict_scores(self.model, [p[0] for p in prepared])
-                per_clip = (time.perf_counter() - t0) / len(chunk)  # the batch's forward, shared
+                per_clip = (time.perf_counter() - t0) / len(prepared)  # the batch's forward, shared
                 for (packed, clip, pose, used, timings), s in zip(prepared, scores):
                     timings = dict(timings, forward=per_clip)
                     results.append(make_result(self.model, s, self.topk, keypoints=pose, source=clip.name,
                                                keypoint_backend=used, timings=timings))
-                bar.update(len(chunk))
         finally:
             bar.close()
         return results
+
+    def _prepare(self, item):
+        try:
+            return self.preparer(item)
+        except (ValueError, FileNotFoundError) as e:  # the readers' errors name the file
+            if self.on_error == 'raise':
+                raise
+            self.failures.append((item, ' '.join(str(e).split())))
+            return None
 
     def close(self):
         self.preparer.close()

@@ -147,3 +147,13 @@ def test_inferencer_batches_a_folder(tiny_signs, fused_model, tmp_path):
     assert table[0][:4] == ['source', 'rank1_id', 'rank1_gloss', 'rank1_score'] and len(table) == 7
     assert abs(float(table[1][3]) - results[0].topk_scores[0]) < 1e-6
     inferencer.close()
+    # one bad clip among good ones: skipped and recorded with its reason, or raised
+    broken = tmp_path / 'broken.mp4'
+    broken.write_bytes(b'\x00\x00\x00\x18ftypmp42 not a video')
+    items = [_pair(tiny_signs, '00000'), (str(broken), _pair(tiny_signs, '00001')[1]),
+             _pair(tiny_signs, '00002')]
+    skipping = SignInferencer(model=fused_model, on_error='skip')
+    assert [osp.basename(r.source) for r in skipping(items, progress=False)] == ['00000.mp4', '00002.mp4']
+    assert len(skipping.failures) == 1 and 'broken.mp4: cannot open video' in skipping.failures[0][1]
+    with pytest.raises(ValueError, match='broken.mp4: cannot open video'):
+        SignInferencer(model=fused_model)(items, progress=False)
