@@ -111,7 +111,8 @@ def init_recognizer(config, checkpoint: Optional[str] = None, device: str = 'cpu
     from cclslr.utils.checkpoint import allow_mmengine_checkpoint_globals, load_local_weights_only
     register_all_modules(init_default_scope=False)
     cfg = _load_config(config, cfg_options)
-    cfg_name = config if isinstance(config, (str, os.PathLike)) else cfg.get('filename', '<config>')
+    cfg_name = config if isinstance(config, (str, os.PathLike)) else (getattr(config, 'filename', None)
+                                                                        or '<config>')
     model_cfg = cfg.model.copy()
     if checkpoint is not None:
         model_cfg.pop('init_from', None)  # the checkpoint holds every weight; no pre-training file needed
@@ -135,7 +136,9 @@ def init_recognizer(config, checkpoint: Optional[str] = None, device: str = 'cpu
             dataset_meta['keypoint_source'] = recorded
     classes = dataset_meta.get('classes')
     num_classes = getattr(model, 'num_classes', None)
-    if classes is not None and num_classes is not None and len(classes) != num_classes:
+    # Fewer names than outputs is legitimate (a 10-way head trained on a 4-class set): the rest are
+    # named by their id. More names than outputs means another model's checkpoint.
+    if classes is not None and num_classes is not None and len(classes) > num_classes:
         raise CheckpointMismatchError(f'{checkpoint}: dataset_meta has {len(classes)} class names but the '
                                       f'model of {cfg_name} predicts {num_classes} classes')
     model.cfg = cfg
@@ -413,11 +416,10 @@ def predict_scores(model, packed: Sequence[dict]) -> np.ndarray:
 
 
 def class_names(model) -> List[str]:
-    """Gloss names of the model's classes (``dataset_meta['classes']``; class ids as text if unknown)."""
-    classes = (getattr(model, 'dataset_meta', None) or {}).get('classes')
-    if classes is None:
-        return [str(i) for i in range(model.num_classes)]
-    return [str(c) for c in classes]
+    """Gloss names of the model's classes (``dataset_meta['classes']``; class ids as text for the classes
+    it does not name)."""
+    classes = [str(c) for c in (getattr(model, 'dataset_meta', None) or {}).get('classes') or ()]
+    return classes + [str(i) for i in range(len(classes), model.num_classes)]
 
 
 def make_result(model, scores: np.ndarray, topk: int, **kwargs) -> RecognitionResult:
