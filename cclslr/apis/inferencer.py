@@ -10,8 +10,8 @@ import time
 from typing import Iterable, List, Optional, Union
 
 from cclslr.fileio.atomic import atomic_open
-from .inference import (VIDEO_EXTENSIONS, ClipPreparer, RecognitionResult, init_recognizer, make_result,
-                        parse_inputs, predict_scores)
+from .inference import ClipPreparer, RecognitionResult, init_recognizer, make_result, predict_scores
+from .inputs import VIDEO_EXTENSIONS, parse_inputs
 
 
 class SignInferencer:
