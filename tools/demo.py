@@ -193,6 +193,12 @@ def main(argv=None):
     figures = write_demo_figures(args.work_dir, emb_before, emb_after, knn_before, knn_after, results)
     print('figures: ' + ', '.join(f'{name} {path}' for name, path in figures.items()))
 
+    _stage('from video to gloss: three test clips through inference_recognizer (fused, CCL-SLR fine-tuned)')
+    from cclslr.apis.demo_recognition import recognise_test_clips
+    fused_cfg = Config.fromfile(FINETUNE_CFGS['fused'])
+    recognise_test_clips(FINETUNE_CFGS['fused'], osp.join(args.work_dir, 'finetune_fused_ccl-slr'),
+                         data_root_options(fused_cfg, args.data_root))
+
 
 def describe_objective(cfg) -> str:
     """One line naming the pre-training's active loss terms and the RGB input, e.g.

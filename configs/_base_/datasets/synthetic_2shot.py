@@ -3,6 +3,9 @@
 # Pipelines for the fused, RGB-only, pose-only and PGF recognizers; the loaders default to the fused ones.
 data_root = 'data/synthetic_demo'
 clip_len = 16
+# What made the pose files (the generator's exact tracks); checkpoints keep it with their config, and the
+# inference API warns when keypoints come from another extractor (docs/inference.md).
+keypoint_source = 'synthetic'
 img_size = 64
 
 test_pipeline = [
