@@ -257,15 +257,22 @@ class CCLSLR(BaseSignModel):
         query = self.extract_query(inputs)
         self.momentum_update()
         key = self.extract_key(inputs)
-        # Losses in fp32 even under AMP: at tau_spm = 0.02 the SPM logits reach +-50 and exp(50)
-        # overflows fp16; autocast would run the queue matmuls in fp16 otherwise.
+        losses = self.losses_fp32(query, key)
+        self.enqueue(key)
+        return losses
+
+    def losses_fp32(self, query: Features, key: Features) -> Dict[str, torch.Tensor]:
+        """:meth:`compute_losses` and ``spread_f_<m>`` with autocast off (call before :meth:`enqueue`).
+
+        Losses in fp32 even under AMP: at tau_spm = 0.02 the SPM logits reach +-50 and exp(50) overflows
+        fp16; autocast would run the queue similarities in fp16 otherwise (the features are fp32 already).
+        """
         with torch.autocast(device_type=query[self.modalities[0]]['f'].device.type, enabled=False):
             losses = self.compute_losses(query, key)
             # Logged, not summed into the loss (MMEngine sums only the keys containing "loss"): a
             # projection collapsing into a cone shows here (towards 0) before the losses climb to log(N + 1).
             for m in self.modalities:
                 losses[f'spread_f_{m}'] = feature_spread(query[m]['f'])
-        self.enqueue(key)
         return losses
 
     # ------------------------------------------------------------------ inference
