@@ -59,7 +59,8 @@ def test_amp_optim_wrapper_configs():
 
 def test_losses_and_queues_stay_fp32_under_bf16_autocast():
     torch.manual_seed(0)
-    model = build_tiny_model(spm_head=dict(type='SPMHead', topk=2, loss=dict(type='SPMLoss', temperature=0.02)))
+    model = build_tiny_model(spm_head=dict(type='SPMHead', topk=2,
+                                           loss=dict(type='SPMLoss', temperature=0.02)))
     model.eval()  # no dropout
     g = torch.Generator().manual_seed(0)
     inputs = {'rgb': [torch.randn(4, 3, 2, 4, 4, generator=g) for _ in range(2)],
@@ -84,8 +85,9 @@ def test_train_tool_amp_on_cpu_runs_several_finite_steps(tmp_path):
     cfg.write_text(CONFIG)
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([repo, osp.join(repo, 'tests', 'engine')]),
                CUDA_VISIBLE_DEVICES='')  # CPU even where a GPU exists: the bf16 path under test
-    proc = subprocess.run([sys.executable, 'tools/train.py', str(cfg), '--amp', '--work-dir', str(tmp_path / 'wd')],
-                          cwd=repo, env=env, capture_output=True, text=True, timeout=600)
+    proc = subprocess.run([sys.executable, 'tools/train.py', str(cfg), '--amp',
+                           '--work-dir', str(tmp_path / 'wd')], cwd=repo, env=env, capture_output=True,
+                          text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     scalars = [p for p in (tmp_path / 'wd').rglob('scalars.json')]
     assert len(scalars) == 1

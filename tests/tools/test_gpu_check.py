@@ -28,7 +28,8 @@ def test_gpu_check_runs_on_cpu_with_both_shuffle_settings(tmp_path):
             assert term in line
     assert out.count('step split (benchmark_step.py):') == 2 and 'algorithm share' in out
     table = out[out.index('dtype     shuffle'):].splitlines()
-    assert table[1].split()[:3] == ['bfloat16', 'on', '2'] and table[2].split()[:3] == ['bfloat16', 'off', '2']
+    assert table[1].split()[:3] == ['bfloat16', 'on', '2']
+    assert table[2].split()[:3] == ['bfloat16', 'off', '2']
     assert 'non-finite' not in out
 
 
