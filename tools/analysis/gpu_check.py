@@ -269,6 +269,12 @@ def main(argv=None):
     register_all_modules()
     if not args.device.startswith('cuda') and args.batch is None:
         raise SystemExit('gpu_check: give --batch on CPU (the batch search needs CUDA out-of-memory errors)')
+    import torch
+    if args.device.startswith('cuda') and 'bfloat16' in args.dtypes and not torch.cuda.is_bf16_supported():
+        print('bfloat16: not supported by this card, skipped')
+        args.dtypes = [d for d in args.dtypes if d != 'bfloat16']
+        if not args.dtypes:
+            raise SystemExit('gpu_check: no dtype left to run (add --dtypes float16)')
     make_data(args.data_root, args.tiny, args.num_workers)
     model_cfg, optim_cfg, dataset_cfg = build_cfg(args)
     pool = load_pool(dataset_cfg, args.pool, args.num_workers, args.seed)
