@@ -1,7 +1,10 @@
 """Train a model from a config with MMEngine's Runner.
 
-    python tools/train.py CONFIG [--work-dir DIR] [--resume [CHECKPOINT]] [--amp]
+    python tools/train.py CONFIG [--work-dir DIR] [--resume [CHECKPOINT]] [--amp [--amp-dtype D]]
                                  [--cfg-options k=v ...] [--launcher none|pytorch|slurm]
+
+``--amp``: mixed precision, fp16 with a dynamic loss scale on CUDA (MMEngine's AmpOptimWrapper), bf16 on
+CPU (cclslr's AutocastOptimWrapper); ``--amp-dtype bfloat16`` picks bf16 on CUDA too.
 
 Multi-GPU / multi-node: ``bash tools/dist_train.sh CONFIG GPUS`` (torchrun). See docs/get_started.md.
 """
@@ -11,7 +14,11 @@ import sys
 
 sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..'))  # run from a clone without install
 
+import torch  # noqa: E402
+
 import cclslr  # noqa: E402,F401  (applies the compat stand-ins first)
+from cclslr.engine import amp_optim_wrapper  # noqa: E402
+from cclslr.engine.optim_wrappers.autocast_optim_wrapper import AMP_DTYPES  # noqa: E402
 from cclslr.utils import allow_mmengine_checkpoint_globals, register_all_modules  # noqa: E402
 from cclslr.utils.launch import (add_common_args, load_config, run_tool,  # noqa: E402
                                  setup_distributed_cpu, teardown_distributed)
@@ -23,7 +30,10 @@ def parse_args(argv=None):
     parser.add_argument('--resume', nargs='?', type=str, const='auto',
                         help='resume from the given checkpoint, or, with no value, from the latest '
                         'checkpoint in the work dir')
-    parser.add_argument('--amp', action='store_true', help='automatic mixed precision training')
+    parser.add_argument('--amp', action='store_true',
+                        help='mixed precision: fp16 on CUDA, bf16 on CPU (losses and queues stay fp32)')
+    parser.add_argument('--amp-dtype', choices=AMP_DTYPES, default=None,
+                        help='with --amp: the autocast dtype (default float16 on CUDA, bfloat16 on CPU)')
     add_common_args(parser)
     return parser.parse_args(argv)
 
@@ -33,12 +43,12 @@ def main(argv=None):
     register_all_modules(init_default_scope=False)
     cfg = load_config(args)
 
+    if args.amp_dtype and not args.amp:
+        raise ValueError('--amp-dtype needs --amp')
     if args.amp:
-        optim_wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
-        if optim_wrapper not in ('OptimWrapper', 'AmpOptimWrapper'):
-            raise ValueError(f'--amp needs optim_wrapper.type OptimWrapper, got {optim_wrapper}')
-        cfg.optim_wrapper.type = 'AmpOptimWrapper'
-        cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+        # The Runner puts the model on CUDA when there is one (MMEngine's get_device), else on CPU.
+        device = 'cuda' if torch.cuda.is_available() else 'cpu'
+        cfg.optim_wrapper = amp_optim_wrapper(cfg.optim_wrapper, device, args.amp_dtype)
 
     if args.resume == 'auto':
         cfg.resume, cfg.load_from = True, None

@@ -32,6 +32,9 @@ model = dict(
     # The paper's terms without SPM: at this scale its sigmoid BCE collapses the projections into a cone
     # (docs/notes/demo_experiments.md). Its head stays configured for `--cfg-options model.losses.spm=1`.
     losses=dict(cl=1.0, spm=0.0, cross=1.0),
+    # The R3D-18's BatchNorm3d in the key encoder normalises 2 shuffled groups of 8 clips on their own
+    # (MoCo's SplitBatchNorm): 8 clips per group, the paper's per-GPU batch.
+    shuffle_bn=dict(type='ShuffleBN', num_splits=2),
     data_preprocessor=dict(
         type='SignDataPreprocessor', mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375]))
 

@@ -2,6 +2,11 @@
 
     python tools/analysis/benchmark_step.py                       # CPU, small encoders, batch 4
     python tools/analysis/benchmark_step.py --full --device cuda  # R3D-50 32x224x224 + full pose encoder
+    python tools/analysis/benchmark_step.py --full --device cuda --amp [--amp-dtype bfloat16]
+
+``--amp``: the forward parts under autocast (fp16 with a dynamic loss scale on CUDA, bf16 on CPU), the
+losses and queues in fp32, as ``tools/train.py --amp`` runs them. Printed besides the split: clips/s of
+the unsplit step and the peak device memory (CUDA).
 
 Parts (each timed between device synchronisations, median over ``--iters`` steps after ``--warmup``):
     data preprocessing   SignDataPreprocessor: stack, normalise, move to the device
@@ -16,16 +21,21 @@ A plain ``model.train_step`` is timed too, to check that the split adds no overh
 algorithm's share of the step < 10 %.
 """
 import argparse
+import os.path as osp
 import statistics
+import sys
 import time
 
 import torch
-from mmengine.optim import OptimWrapper
 
-from cclslr.utils import register_all_modules
+sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..', '..'))  # run from a clone
+
+from cclslr.engine import amp_optim_wrapper  # noqa: E402
+from cclslr.engine.optim_wrappers.autocast_optim_wrapper import AMP_DTYPES  # noqa: E402
+from cclslr.utils import register_all_modules  # noqa: E402
 
 
-def parse_args():
+def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--full', action='store_true', help="the paper's encoders and clip sizes")
     p.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
@@ -36,7 +46,9 @@ def parse_args():
     p.add_argument('--iters', type=int, default=5)
     p.add_argument('--warmup', type=int, default=2)
     p.add_argument('--threads', type=int, default=None, help='torch CPU threads')
-    return p.parse_args()
+    p.add_argument('--amp', action='store_true', help='mixed precision (fp16 on CUDA, bf16 on CPU)')
+    p.add_argument('--amp-dtype', choices=AMP_DTYPES, default=None, help='with --amp: the autocast dtype')
+    return p.parse_args(argv)
 
 
 def model_cfg(args) -> dict:
@@ -78,16 +90,34 @@ class Timer:
         return out
 
 
+def build_optim_wrapper(model, device: str, amp: bool = False, amp_dtype: str = None, lr: float = 0.01):
+    """SGD in a plain ``OptimWrapper``, or the mixed-precision wrapper ``tools/train.py --amp`` builds."""
+    from cclslr.registry import OPTIM_WRAPPERS
+    cfg = dict(type='OptimWrapper')
+    if amp:
+        cfg = amp_optim_wrapper(cfg, device.split(':')[0], amp_dtype)
+    params = [p for p in model.parameters() if p.requires_grad]
+    return OPTIM_WRAPPERS.build(dict(cfg, optimizer=torch.optim.SGD(params, lr=lr, momentum=0.9)))
+
+
 def split_step(model, optim, data, timer: Timer) -> None:
-    """One step, identical in effect to ``model.train_step``, with each part timed."""
+    """One step, identical in effect to ``model.train_step``, with each part timed.
+
+    The forward parts run in ``optim.optim_context`` (autocast under AMP), the loss backward through the
+    wrapper's loss scaler when it has one (fp16), as ``train_step`` does."""
     inputs = timer('preprocess', lambda: model.data_preprocessor(data, True)['inputs'])
-    query = timer('query_fwd', lambda: model.extract_query(inputs))
-    timer('ema', model.momentum_update)
-    key = timer('key_fwd', lambda: model.extract_key(inputs))
+    with optim.optim_context(model):
+        query = timer('query_fwd', lambda: model.extract_query(inputs))
+        timer('ema', model.momentum_update)
+        key = timer('key_fwd', lambda: model.extract_key(inputs))
     leaves = {m: dict(g=q['g'].detach(), f=q['f'].detach().requires_grad_()) for m, q in query.items()}
 
     def losses_fwd():
-        return sum(model.compute_losses(leaves, key).values())
+        with optim.optim_context(model):
+            losses = model.losses_fp32(leaves, key)
+        total = sum(v for k, v in losses.items() if 'loss' in k)
+        scaler = getattr(optim, 'loss_scaler', None)
+        return scaler.scale(total) if scaler is not None else total
 
     total = timer('losses_fwd', losses_fwd)
     timer('losses_bwd', total.backward)
@@ -97,8 +127,49 @@ def split_step(model, optim, data, timer: Timer) -> None:
     timer('enqueue', lambda: model.enqueue(key))
 
 
-def main():
-    args = parse_args()
+def time_steps(model, optim, data, device: str, iters: int, warmup: int):
+    """Median time of each part (split steps) and of the unsplit ``train_step``, alternating."""
+    per_step, whole = [], []
+    for i in range(warmup + iters):
+        timer = Timer(device)
+        split_step(model, optim, data, timer)
+        timer('train_step', lambda: model.train_step(data, optim))
+        if i >= warmup:
+            whole.append(timer.times.pop('train_step'))
+            per_step.append(timer.times)
+    med = {k: statistics.median(t[k] for t in per_step) for k in per_step[0]}
+    return med, statistics.median(whole)
+
+
+GROUPS = {
+    'data preprocessing': ['preprocess'],
+    'query fwd + bwd': ['query_fwd', 'query_bwd'],
+    'key forward': ['key_fwd'],
+    'algorithm (EMA, SPM, losses, queues)': ['ema', 'losses_fwd', 'losses_bwd', 'enqueue'],
+    'optimizer step': ['optimizer'],
+}
+
+
+def print_split(med: dict, ref: float, batch: int, print_fn=print) -> None:
+    """The table of parts (ms, share of the step), the unsplit reference and clips/s."""
+    step = sum(med.values())
+    print_fn(f'{"part":40s} {"ms":>10s} {"share":>8s}')
+    for name, keys in GROUPS.items():
+        t = sum(med[k] for k in keys)
+        print_fn(f'{name:40s} {1e3 * t:10.1f} {100 * t / step:7.1f}%')
+    for label, keys in (('EMA', ['ema']), ('losses fwd + bwd', ['losses_fwd', 'losses_bwd']),
+                        ('enqueue', ['enqueue'])):
+        t = sum(med[k] for k in keys)
+        print_fn(f'{"  of which " + label:40s} {1e3 * t:10.1f} {100 * t / step:7.1f}%')
+    print_fn(f'{"step (sum of parts)":40s} {1e3 * step:10.1f} {100.0:7.1f}%')
+    print_fn(f'{"model.train_step (unsplit, reference)":40s} {1e3 * ref:10.1f} {100 * ref / step:7.1f}%')
+    algo = sum(med[k] for k in GROUPS['algorithm (EMA, SPM, losses, queues)']) / step
+    print_fn(f'algorithm share {100 * algo:.1f}% (target < 10%): {"OK" if algo < 0.10 else "ABOVE TARGET"}')
+    print_fn(f'clips/s (unsplit step) {batch / ref:.1f}')
+
+
+def main(argv=None):
+    args = parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
     batch = args.batch or (8 if args.full else 4)
@@ -110,47 +181,24 @@ def main():
     model = MODELS.build(model_cfg(args)).to(args.device)
     model.init_weights()
     model.train()
-    optim = OptimWrapper(torch.optim.SGD([p for p in model.parameters() if p.requires_grad], lr=0.01,
-                                         momentum=0.9))
+    optim = build_optim_wrapper(model, args.device, args.amp, args.amp_dtype)
     data = fake_batch(batch, frames, size)
-    n_params = {m: sum(p.numel() for p in getattr(model, f'{m}_encoder').parameters()) / 1e6
-                for m in model.modalities}
+    n_params = {m: sum(p.numel() for p in model.encoders[m].parameters()) / 1e6 for m in model.modalities}
+    cuda = args.device.startswith('cuda')
+    if cuda:
+        torch.cuda.reset_peak_memory_stats()
 
     # Split and unsplit steps alternate, so that both see the same machine load.
-    per_step, whole = [], []
-    for i in range(args.warmup + args.iters):
-        timer = Timer(args.device)
-        split_step(model, optim, data, timer)
-        timer('train_step', lambda: model.train_step(data, optim))
-        if i >= args.warmup:
-            whole.append(timer.times.pop('train_step'))
-            per_step.append(timer.times)
-    med = {k: statistics.median(t[k] for t in per_step) for k in per_step[0]}
-
-    groups = {
-        'data preprocessing': ['preprocess'],
-        'query fwd + bwd': ['query_fwd', 'query_bwd'],
-        'key forward': ['key_fwd'],
-        'algorithm (EMA, SPM, losses, queues)': ['ema', 'losses_fwd', 'losses_bwd', 'enqueue'],
-        'optimizer step': ['optimizer'],
-    }
-    step = sum(med.values())
-    print(f'device {args.device} | batch {batch} | clip {frames}x{size}x{size} | queue {args.queue_size} | '
-          f'encoders (M params) ' + ', '.join(f'{m} {v:.1f}' for m, v in n_params.items()) +
-          f' | threads {torch.get_num_threads()}')
-    print(f'{"part":40s} {"ms":>10s} {"share":>8s}')
-    for name, keys in groups.items():
-        t = sum(med[k] for k in keys)
-        print(f'{name:40s} {1e3 * t:10.1f} {100 * t / step:7.1f}%')
-    print(f'{"  of which EMA":40s} {1e3 * med["ema"]:10.1f} {100 * med["ema"] / step:7.1f}%')
-    print(f'{"  of which losses fwd + bwd":40s} {1e3 * (med["losses_fwd"] + med["losses_bwd"]):10.1f} '
-          f'{100 * (med["losses_fwd"] + med["losses_bwd"]) / step:7.1f}%')
-    print(f'{"  of which enqueue":40s} {1e3 * med["enqueue"]:10.1f} {100 * med["enqueue"] / step:7.1f}%')
-    print(f'{"step (sum of parts)":40s} {1e3 * step:10.1f} {100.0:7.1f}%')
-    ref = statistics.median(whole)
-    print(f'{"model.train_step (unsplit, reference)":40s} {1e3 * ref:10.1f} {100 * ref / step:7.1f}%')
-    algo = sum(med[k] for k in groups['algorithm (EMA, SPM, losses, queues)']) / step
-    print(f'algorithm share {100 * algo:.1f}% (target < 10%): {"OK" if algo < 0.10 else "ABOVE TARGET"}')
+    med, ref = time_steps(model, optim, data, args.device, args.iters, args.warmup)
+    precision = 'fp32' if not args.amp else f'amp {getattr(optim, "cast_dtype", None)}'
+    device_name = torch.cuda.get_device_name(args.device) if cuda else 'CPU'
+    print(f'device {args.device} ({device_name}) | {precision} | batch {batch} | '
+          f'clip {frames}x{size}x{size} | '
+          f'queue {args.queue_size} | encoders (M params) ' +
+          ', '.join(f'{m} {v:.1f}' for m, v in n_params.items()) + f' | threads {torch.get_num_threads()}')
+    print_split(med, ref, batch)
+    if cuda:
+        print(f'peak memory {torch.cuda.max_memory_allocated(args.device) / 2**30:.2f} GiB')
 
 
 if __name__ == '__main__':

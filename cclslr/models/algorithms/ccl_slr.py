@@ -24,12 +24,16 @@ A weight is a number for the whole family or a dict per term, e.g. ``cl=dict(rgb
 branches. Also logged, not a loss: ``spread_f_<m>``, the spread of the query projections over the batch
 (about 1 when spread over the sphere, 0 when collapsed; :func:`~cclslr.models.utils.feature_spread`).
 
-Not done here: MoCo's shuffle-BN for the key encoders (the pose encoder has no BatchNorm; R3D-50's BN sees
-the key batch of one rank). In DDP, wrap with ``broadcast_buffers=False``: the queues are identical on all
+Shuffle BN (MoCo §3.3, kept by MoCo v2; on by default, ``shuffle_bn``): every key encoder with BatchNorm
+(R3D-50; the pose encoder uses LayerNorm and is called directly) runs through
+:class:`~cclslr.models.utils.ShuffleBN`, so that its batch statistics come from other clips than the
+query encoder's: a batch shuffle across ranks, or shuffled groups normalised separately in one process.
+In DDP, wrap with ``broadcast_buffers=False``: the queues are identical on all
 ranks by construction (same initial queues, broadcast by :meth:`init_weights`; same gathered keys), and
 broadcasting them every step would move ~220 MB at the paper's sizes.
 """
 import copy
+import functools
 from typing import Dict, List, Optional, Sequence
 
 import torch
@@ -71,6 +75,9 @@ class CCLSLR(BaseSignModel):
         losses: weights, keys ``cl``, ``spm``, ``cross`` (default 1); each value a number for the family
             or a dict per term (``rgb``/``pose``; for ``cross`` ``r2p``/``p2r``). 0 (or False/None) turns
             a term off: it is then neither computed nor logged.
+        shuffle_bn: config of the key encoders' shuffle BN (default ``ShuffleBN`` with 2 groups in one
+            process; across ranks each rank's share is a group); None turns it off. Applies only to key
+            encoders that contain BatchNorm layers.
         data_preprocessor: e.g. ``dict(type='SignDataPreprocessor')``; None = MMEngine's plain one.
 
     Modules: ``encoders`` / ``heads`` (query branch, trained) and ``key_encoders`` / ``key_heads`` (their
@@ -81,6 +88,7 @@ class CCLSLR(BaseSignModel):
     LOSS_TERMS = {'cl': ('rgb', 'pose'), 'spm': ('rgb', 'pose'), 'cross': ('r2p', 'p2r')}
     CROSS_MODAL = ('cross',)
     DEFAULT_WEIGHTS = {'cl': 1.0, 'spm': 1.0, 'cross': 1.0}
+    DEFAULT_SHUFFLE_BN = dict(type='ShuffleBN', num_splits=2)
 
     def __init__(self,
                  rgb_encoder: Optional[dict] = None,
@@ -93,6 +101,7 @@ class CCLSLR(BaseSignModel):
                  loss_cl: Optional[dict] = None,
                  spm_head: Optional[dict] = None,
                  losses: Optional[dict] = None,
+                 shuffle_bn: Optional[dict] = DEFAULT_SHUFFLE_BN,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None):
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
@@ -130,6 +139,8 @@ class CCLSLR(BaseSignModel):
         self.queues = LockstepQueues(initial_queues)
         self.loss_cl = MODELS.build(loss_cl or dict(type='InfoNCELoss', temperature=0.07))
         self.spm_head = MODELS.build(spm_head or dict(type='SPMHead', topk=10))
+        # Not a module (no state): a plain attribute, so the checkpoint keys do not change.
+        self.shuffle_bn = MODELS.build(copy.deepcopy(shuffle_bn)) if shuffle_bn else None
         if self.spm_head.topk > queue_size:
             raise ValueError(f'{type(self).__name__}: spm_head.topk={self.spm_head.topk} exceeds '
                              f'queue_size={queue_size}')
@@ -170,8 +181,13 @@ class CCLSLR(BaseSignModel):
         encoders, heads = (self.key_encoders, self.key_heads) if key else (self.encoders, self.heads)
         feats = {}
         for m in self.modalities:
-            g = self.encode_view(encoders[m], m, inputs, view)
-            feats[m] = dict(g=F.normalize(g, dim=1), f=F.normalize(heads[m](g), dim=1))
+            encoder = encoders[m]
+            if key and self.shuffle_bn is not None:
+                encoder = functools.partial(self.shuffle_bn, encoder)
+            g = self.encode_view(encoder, m, inputs, view)
+            # fp32 from here on under mixed precision: the queues are fp32 and the losses must be (see
+            # :meth:`loss`); the encoders and heads themselves run in the autocast dtype.
+            feats[m] = dict(g=F.normalize(g.float(), dim=1), f=F.normalize(heads[m](g).float(), dim=1))
         sizes = {m: feats[m]['g'].shape[0] for m in feats}
         if len(set(sizes.values())) > 1:
             raise ValueError(f'{type(self).__name__}: batch sizes differ between modalities: {sizes}')
@@ -241,12 +257,22 @@ class CCLSLR(BaseSignModel):
         query = self.extract_query(inputs)
         self.momentum_update()
         key = self.extract_key(inputs)
-        losses = self.compute_losses(query, key)
-        # Logged, not summed into the loss (MMEngine sums only the keys containing "loss"): a projection
-        # collapsing into a cone shows here (towards 0) before the losses climb to log(N + 1).
-        for m in self.modalities:
-            losses[f'spread_f_{m}'] = feature_spread(query[m]['f'])
+        losses = self.losses_fp32(query, key)
         self.enqueue(key)
+        return losses
+
+    def losses_fp32(self, query: Features, key: Features) -> Dict[str, torch.Tensor]:
+        """:meth:`compute_losses` and ``spread_f_<m>`` with autocast off (call before :meth:`enqueue`).
+
+        Losses in fp32 even under AMP: at tau_spm = 0.02 the SPM logits reach +-50 and exp(50) overflows
+        fp16; autocast would run the queue similarities in fp16 otherwise (the features are fp32 already).
+        """
+        with torch.autocast(device_type=query[self.modalities[0]]['f'].device.type, enabled=False):
+            losses = self.compute_losses(query, key)
+            # Logged, not summed into the loss (MMEngine sums only the keys containing "loss"): a
+            # projection collapsing into a cone shows here (towards 0) before the losses climb to log(N + 1).
+            for m in self.modalities:
+                losses[f'spread_f_{m}'] = feature_spread(query[m]['f'])
         return losses
 
     # ------------------------------------------------------------------ inference

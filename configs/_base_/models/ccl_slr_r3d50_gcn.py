@@ -16,6 +16,9 @@ model = dict(
     # The paper's sigmoid BCE over the queue; SPMSoftmaxLoss is the softmax form (beyond the paper).
     spm_head=dict(type='SPMHead', topk=10, loss=dict(type='SPMLoss', temperature=0.02)),
     losses=dict(cl=1.0, spm=1.0, cross=1.0),
+    # MoCo v2's shuffle BN for the R3D-50 key encoder: across the 8 ranks a batch shuffle; in one process
+    # the key batch is normalised in 2 shuffled groups (the pose encoder has no BatchNorm: unaffected).
+    shuffle_bn=dict(type='ShuffleBN', num_splits=2),
     data_preprocessor=dict(
         type='SignDataPreprocessor',
         mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375]))
