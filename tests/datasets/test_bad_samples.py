@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import wlasl_cfg
 from mmengine.runner import Runner
 
 from cclslr.datasets.synthetic import make_synthetic_dataset
@@ -120,8 +121,6 @@ def test_skip_with_workers_reports_each_bad_sample_once_and_counts(corrupt_set, 
 
 
 def test_replacement_sample_carries_the_records(tiny_wlasl):
-    from conftest import wlasl_cfg
-
     from cclslr.registry import DATASETS
     ds = DATASETS.build(wlasl_cfg(tiny_wlasl, PIPELINE, on_error='skip', test_mode=True))
     ids = [ds.get_data_info(i)['sample_id'] for i in range(len(ds))]
