@@ -26,6 +26,7 @@ import sys
 
 from cclslr.keypoints import (DEFAULT_POSE_CHECKPOINT, DEFAULT_POSE_CONFIG, build_dataset_from_config,
                               collect_dataset_tasks, collect_video_tasks, run_extraction)
+from cclslr.utils.launch import run_tool
 
 MMPOSE_OPTIONS = ('pose_config', 'pose_checkpoint', 'det_config', 'det_checkpoint')
 
@@ -123,4 +124,5 @@ def main(argv=None) -> int:
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    # an error: one line naming the file and the reason, exit status 1 (as tools/train.py)
+    sys.exit(run_tool(main, 'extract_keypoints.py'))

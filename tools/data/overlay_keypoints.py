@@ -25,6 +25,7 @@ from cclslr.datasets.synthetic.overlay import (keypoint_colour_agreement, normal
 from cclslr.fileio import read_video  # noqa: E402
 from cclslr.fileio.pose_files import check_pose_format, pose_format_names  # noqa: E402
 from cclslr.visualization import SignVisualizer  # noqa: E402
+from cclslr.utils.launch import run_tool  # noqa: E402
 
 __all__ = ['keypoint_colour_agreement', 'overlay_grid', 'main']
 
@@ -58,4 +59,5 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    # an error: one line naming the file and the reason, exit status 1 (as tools/train.py)
+    sys.exit(run_tool(main, 'overlay_keypoints.py'))

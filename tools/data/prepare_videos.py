@@ -34,6 +34,7 @@ from check_dataset import build_dataset, dataset_config  # noqa: E402
 from cclslr.fileio.atomic import remove_stale_temp_files  # noqa: E402
 from cclslr.fileio.video_encode import (INDEX_NAME, job_request, prepare_job, read_index,  # noqa: E402
                                         write_index)
+from cclslr.utils.launch import run_tool  # noqa: E402
 
 VIDEO_EXTS = ('.mp4', '.avi', '.mkv', '.mov', '.webm', '.m4v')
 FAILURES_NAME = 'prepare_failures.jsonl'
@@ -160,4 +161,5 @@ def main(argv=None) -> int:
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    # an error: one line naming the file and the reason, exit status 1 (as tools/train.py)
+    sys.exit(run_tool(main, 'prepare_videos.py'))

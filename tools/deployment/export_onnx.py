@@ -16,6 +16,7 @@ import sys
 sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..', '..'))
 
 import cclslr  # noqa: E402,F401
+from cclslr.utils.launch import run_tool  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -50,4 +51,5 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    # an error: one line naming the file and the reason, exit status 1 (as tools/train.py)
+    sys.exit(run_tool(main, 'export_onnx.py'))
