@@ -2,11 +2,13 @@
 set written here (a few mp4s, Uni-Sign pose pickles, a WLASL_v0.3-style json) that also holds
 the corner cases: a corrupt video, a missing pose file, a pose of the wrong length, NaN keypoints."""
 import json
+import logging
 import os.path as osp
 from pathlib import Path
 
 import numpy as np
 import pytest
+from mmengine.logging import MMLogger
 
 from cclslr.fileio import PoseData, write_pose, write_video
 
@@ -81,3 +83,19 @@ def train_pipeline(clip_len=8, size=32, num_views=2, mask_root=None):
              dict(type='PoseJointMask'), dict(type='SelectKeypoints')]
     return [dict(type='DecordInit'), dict(type='LoadPose'),
             dict(type='MultiView', num_views=num_views, transforms=view), dict(type='PackSignInputs')]
+
+
+@pytest.fixture()
+def logged():
+    """Messages of the warnings MMLogger (which does not propagate to caplog) logs during the test."""
+    logger = MMLogger.get_current_instance()
+    messages = []
+
+    class Keep(logging.Handler):
+        def emit(self, record):
+            messages.append(record.getMessage())
+
+    handler = Keep(level=logging.WARNING)
+    logger.addHandler(handler)
+    yield messages
+    logger.removeHandler(handler)

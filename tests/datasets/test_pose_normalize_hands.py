@@ -1,29 +1,10 @@
 """PoseNormalize on views without body points (hands-only data such as a (T, 126) MediaPipe array): the
 box of the points present instead of a silently zeroed view; Uni-Sign's zeroing and an error on request."""
-import logging
-
 import numpy as np
 import pytest
-from mmengine.logging import MMLogger
 
 from cclslr.datasets.transforms import PoseNormalize
 from cclslr.structures.keypoint_layout import KEPT_75, NUM_KEPT
-
-
-@pytest.fixture()
-def logged():
-    """Messages of the warnings MMLogger (which does not propagate to caplog) logs during the test."""
-    logger = MMLogger.get_current_instance()
-    messages = []
-
-    class Keep(logging.Handler):
-        def emit(self, record):
-            messages.append(record.getMessage())
-
-    handler = Keep(level=logging.WARNING)
-    logger.addHandler(handler)
-    yield messages
-    logger.removeHandler(handler)
 
 
 def _hands_only(num_frames=4):

@@ -1,32 +1,13 @@
 """The image size of 0-1 keypoints (MediaPipe files carry none): the pose file's, else the annotation's
 width/height, else the decoded frames'; pose-only with none of them: a warning once (or an error), not a
 silently non-square box."""
-import logging
-
 import numpy as np
 import pytest
-from mmengine.logging import MMLogger
 
 from cclslr.datasets.transforms import LoadPose, PoseNormalize
 from cclslr.fileio import PoseData, write_pose
 
 W, H = 320, 180  # 16:9
-
-
-@pytest.fixture()
-def logged():
-    """Messages of the warnings MMLogger (which does not propagate to caplog) logs during the test."""
-    logger = MMLogger.get_current_instance()
-    messages = []
-
-    class Keep(logging.Handler):
-        def emit(self, record):
-            messages.append(record.getMessage())
-
-    handler = Keep(level=logging.WARNING)
-    logger.addHandler(handler)
-    yield messages
-    logger.removeHandler(handler)
 
 
 def _square_in_pixels(num_frames=3):
