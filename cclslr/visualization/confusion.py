@@ -15,6 +15,7 @@ import numpy as np
 import torch
 
 from cclslr.fileio import SafeUnpickler
+from cclslr.fileio.safe_pickle import UnsafePickleError
 
 
 def _storage_from_bytes(data: bytes):
@@ -39,7 +40,13 @@ def load_predictions(path: str) -> Tuple[np.ndarray, np.ndarray]:
     Raises ValueError naming the file when it is not a list of samples with ``gt_label`` and
     ``pred_score`` of one width (a k-NN / pre-training dump has no scores)."""
     with open(path, 'rb') as f:
-        samples = PredictionsUnpickler(f, path).load()
+        try:
+            samples = PredictionsUnpickler(f, path).load()
+        except UnsafePickleError:  # names the file and the refused global already
+            raise
+        except Exception as e:  # truncated or not a pickle: pickle's own message names no file
+            raise ValueError(f'{path}: not a readable tools/test.py --out pickle '
+                             f'({type(e).__name__}: {e})') from e
     if not isinstance(samples, list) or not samples:
         raise ValueError(f'{path}: expected the non-empty list of samples that tools/test.py --out writes, '
                          f'got {type(samples).__name__}')

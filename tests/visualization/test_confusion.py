@@ -49,6 +49,11 @@ def test_reads_dump_results_and_refuses_code(tmp_path):
     (tmp_path / 'emb.pkl').write_bytes(pickle.dumps([dict(rgb_embedding=np.zeros(3))]))
     with pytest.raises(ValueError, match='no gt_label / pred_score'):
         load_predictions(str(tmp_path / 'emb.pkl'))
+    cut = open(path, 'rb').read()[:-9]  # a real dump, truncated
+    for name, data in (('text.pkl', b'garbage\n'), ('cut.pkl', cut)):
+        (tmp_path / name).write_bytes(data)
+        with pytest.raises(ValueError, match=f'{name}: not a readable tools/test.py --out pickle'):
+            load_predictions(str(tmp_path / name))
 
 
 def test_counts_pairs_and_confusion_order():
